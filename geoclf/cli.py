@@ -1,0 +1,415 @@
+"""The `geoclf` command: a thin click layer over the library.
+
+Each command parses its options, calls one library function and reports. Errors
+the user can fix arrive as GeoclfError and are printed as one line; `--debug`
+shows the traceback of anything.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+PROGRESS_MODES = ("bar", "lines", "none")
+
+
+# -- option helpers ---------------------------------------------------------------------
+
+
+def _numbers(text: str, kind, count: int | None, what: str):
+    from .errors import GeoclfError
+
+    try:
+        values = tuple(kind(part) for part in text.replace(" ", "").split(","))
+    except ValueError:
+        raise GeoclfError(f"{what} must be comma-separated numbers, got {text!r}") from None
+    if count is not None and len(values) != count:
+        raise GeoclfError(f"{what} needs {count} comma-separated numbers, got {text!r}")
+    return values
+
+
+def _debug_option(command):
+    """--debug on every command (main() reads it from argv, so it works before the error)."""
+    return click.option("--debug", is_flag=True, expose_value=False, help="Show the traceback on errors.")(command)
+
+
+def _progress_options(command):
+    command = click.option("--quiet", "-q", is_flag=True, help="No progress output.")(command)
+    return click.option(
+        "--progress",
+        "progress_mode",
+        type=click.Choice(PROGRESS_MODES),
+        default="bar",
+        show_default=True,
+        help="'bar' for people; 'lines' prints 'progress: N%' lines for programs such as the QGIS plugin.",
+    )(command)
+
+
+class Progress:
+    """Progress to stderr as a tqdm bar, as plain percentage lines, or not at all."""
+
+    def __init__(self, mode: str, total: int, description: str, unit: str):
+        self.mode, self.total, self.description, self.unit = mode, total, description, unit
+        self.done, self.shown = 0, -1
+        self.bar = None  # made at the first step, so input errors found before it print alone
+
+    def update_to(self, done: int, **postfix) -> None:
+        if self.mode == "bar":
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(
+                    total=self.total, desc=self.description, unit=self.unit, unit_scale=self.unit == "cells",
+                    file=sys.stderr, dynamic_ncols=True,
+                )
+            self.bar.update(done - self.done)
+            if postfix:
+                self.bar.set_postfix({k: f"{v:.4f}" for k, v in postfix.items()}, refresh=False)
+        elif self.mode == "lines":
+            percent = int(100 * done / self.total) if self.total else 100
+            if percent != self.shown:
+                extra = "".join(f" {k} {v:.4f}" for k, v in postfix.items())
+                click.echo(f"progress: {percent}% {self.description}{extra}", err=True)
+                self.shown = percent
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _mode(quiet: bool, progress_mode: str) -> str:
+    return "none" if quiet else progress_mode
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="geoclf")
+@_debug_option
+def cli():
+    """Classify a map from labelled sample points with a small neural network.
+
+    \b
+      geoclf make-samples spiral samples.gpkg
+      geoclf train samples.gpkg -o model.geoclf
+      geoclf predict-raster "199000,549000,201000,551000" -m model.geoclf -o classes.tif
+    """
+
+
+@cli.command("make-samples")
+@click.argument("dataset", type=click.Choice(["spiral"]))
+@click.argument("output", type=click.Path(dir_okay=False))
+@click.option("--per-class", default=100, show_default=True, help="Points per class.")
+@click.option("--seed", default=0, show_default=True, help="Random seed of the noise.")
+@click.option("--noise", default=0.2, show_default=True, help="Standard deviation of the angle noise (radians).")
+@click.option("--center", default="200000,550000", show_default=True, help="X,Y of the spiral's centre, in the CRS.")
+@click.option("--scale", default=1000.0, show_default=True, help="Metres (CRS units) per spiral unit.")
+@click.option("--crs", default="EPSG:5186", show_default=True, help="CRS of the points.")
+@click.option("--label", default="species", show_default=True, help="Name of the class column.")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@_debug_option
+def make_samples(dataset, output, per_class, seed, noise, center, scale, crs, label, overwrite):
+    """Write a labelled sample point layer 'samples' (the teaching text's spiral of three species)."""
+    from .datasets import spiral_samples
+    from .samples import write_points
+
+    points = spiral_samples(per_class, noise, seed, _numbers(center, float, 2, "--center"), scale, crs, label)
+    write_points(points, output, layer="samples", overwrite=overwrite)
+    counts = points[label].value_counts().sort_index()
+    click.echo(f"wrote {len(points)} points ({', '.join(f'{n} {k}' for k, n in counts.items())}) to {output}")
+
+
+@cli.command()
+@click.argument("samples", type=click.Path())
+@click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")
+@click.option("--layer", help="Point layer to read (default: the only point layer).")
+@click.option("--label", default="species", show_default=True, help="Field holding the class of each point.")
+@click.option("--hidden", default="64,64", show_default=True, help="Hidden layer widths, comma-separated.")
+@click.option("--activation", type=click.Choice(["relu", "sigmoid", "tanh"]), default="relu", show_default=True)
+@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True)
+@click.option("--lr", default=0.01, show_default=True, help="Learning rate.")
+@click.option("--epochs", default=200, show_default=True)
+@click.option("--batch-size", default=32, show_default=True)
+@click.option("--seed", default=0, show_default=True, help="Seed: the same seed on the same data gives the same model.")
+@click.option("--val-fraction", default=0.0, show_default=True, help="Stratified hold-out share for validation.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@_progress_options
+@_debug_option
+def train(samples, output, layer, label, hidden, activation, optimizer, lr, epochs, batch_size, seed, val_fraction, device, overwrite, quiet, progress_mode):
+    """Train a classifier on labelled points and save it as one model file."""
+    from .outputs import check_destination
+    from .samples import read_samples
+    from .training import TrainingConfig, train as train_model
+
+    config = TrainingConfig(
+        hidden=_numbers(hidden, int, None, "--hidden"), activation=activation, optimizer=optimizer, lr=lr,
+        epochs=epochs, batch_size=batch_size, seed=seed, val_fraction=val_fraction, device=device,
+    )
+    config.check()
+    check_destination(output, overwrite)
+    data = read_samples(samples, layer, label)
+    progress = Progress(_mode(quiet, progress_mode), epochs, "training", "epoch")
+
+    def on_epoch(record):
+        shown = {k: record[k] for k in ("loss", "val_loss", "val_accuracy") if k in record}
+        progress.update_to(record["epoch"], **shown)
+
+    try:
+        model = train_model(data, config, on_epoch)
+    finally:
+        progress.close()
+    model.save(output, overwrite=overwrite)
+    m = model.metrics
+    summary = (
+        f"trained {model.architecture.inputs}-{'-'.join(map(str, config.hidden))}-{len(model.classes)} {activation} "
+        f"on {m['train_samples']} points, {len(model.classes)} classes, in {m['seconds']:.1f} s: "
+        f"loss {m['train_loss']:.4f}, accuracy {m['train_accuracy']:.3f}"
+    )
+    if "val_accuracy" in m:
+        summary += f", validation accuracy {m['val_accuracy']:.3f} on {m['val_samples']} points"
+    click.echo(summary)
+    click.echo(f"model written to {output}")
+
+
+@cli.command()
+@click.argument("model", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Everything in the file's metadata, as JSON.")
+@_debug_option
+def info(model, as_json):
+    """Show what a model file holds: classes, inputs, CRS, extent, training and metrics."""
+    from .model import Model
+
+    loaded = Model.load(model)
+    meta = loaded.metadata()
+    if as_json:
+        click.echo(json.dumps(meta, indent=2))
+        return
+    crs = loaded.crs
+    arch = loaded.architecture
+    lines = [
+        f"model        {model}",
+        f"format       {meta['format']} v{meta['format_version']}, written by geoclf {meta['geoclf_version']}",
+        f"network      {arch.inputs}-{'-'.join(map(str, arch.hidden))}-{arch.outputs} MLP, {arch.activation}",
+        "inputs       " + ", ".join(f"{spec['name']} ({spec['kind']})" for spec in loaded.inputs) + f"; {meta['scaling']['method']} scaling",
+        f"label        {loaded.label}",
+        "classes      " + ", ".join(f"{code}={name} {color}" for code, (name, color) in enumerate(zip(loaded.classes, loaded.colors))),
+        f"crs          {_crs_name(crs)}",
+        "extent       " + ",".join(f"{v:.6g}" for v in loaded.extent),
+        "training     " + ", ".join(f"{k}={v}" for k, v in loaded.training.items()),
+        "metrics      " + ", ".join(f"{k}={_fmt(v)}" for k, v in loaded.metrics.items() if not isinstance(v, dict)),
+        f"epochs       {len(loaded.history)} recorded (plot them with `geoclf plot history`)",
+    ]
+    click.echo("\n".join(lines))
+
+
+def _crs_name(crs) -> str:
+    if crs is None:
+        return "none"
+    code = crs.to_authority()
+    return f"{':'.join(code)} ({crs.name})" if code else crs.name
+
+
+def _fmt(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+@cli.command("predict-raster")
+@click.argument("extent", required=False)
+@click.option("-m", "--model", "model_path", default="model.geoclf", show_default=True, type=click.Path(), help="Model file.")
+@click.option("-o", "--output", default="classes.tif", show_default=True, type=click.Path(dir_okay=False), help="Class map GeoTIFF to write (a .qml style is written beside it).")
+@click.option("--resolution", type=float, help="Cell size in CRS units (default: about 1000 cells across).")
+@click.option("--size", help="W,H: number of columns and rows instead of --resolution.")
+@click.option("--like", type=click.Path(), help="Copy the grid (transform, size, CRS) of this raster exactly.")
+@click.option("--probabilities", type=click.Path(dir_okay=False), help="Also write one float32 band per class.")
+@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
+@click.option("--force", is_flag=True, help="Allow grids over the size limit.")
+@click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
+@_progress_options
+@_debug_option
+def predict_raster(extent, model_path, output, resolution, size, like, probabilities, device, force, overwrite, quiet, progress_mode):
+    """Classify every cell of a grid into a GeoTIFF class map.
+
+    EXTENT is xmin,ymin,xmax,ymax in the model's CRS, optionally followed by
+    [EPSG:nnnn] for another CRS, or a vector or raster file (a raster lends its
+    grid). Without EXTENT or --like, the model's training extent is used.
+    """
+    from .grid import padded, resolve_grid
+    from .model import Model
+    from .network import resolve_device
+    from .raster import predict_raster as draw
+
+    model = Model.load(model_path)
+    if extent is None and like is None:
+        extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
+    grid = resolve_grid(extent, model.crs, resolution, _numbers(size, int, 2, "--size") if size else None, like)
+    torch_device = resolve_device(device)
+    progress = Progress(_mode(quiet, progress_mode), grid.cells, "classifying", "cells")
+    try:
+        draw(model, grid, output, probabilities, overwrite, force, torch_device, lambda done, total: progress.update_to(done))
+    finally:
+        progress.close()
+    xres, yres = grid.resolution
+    click.echo(f"wrote {grid.width} x {grid.height} class map ({xres:g} x {yres:g} cells, {len(model.classes)} classes) to {output}")
+    if probabilities:
+        click.echo(f"wrote class probabilities to {probabilities}")
+
+
+@cli.command("predict-points")
+@click.argument("model_path", metavar="MODEL", type=click.Path())
+@click.argument("points", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Point file to write (.gpkg).")
+@click.option("--layer", help="Point layer to read (default: the only point layer).")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@_debug_option
+def predict_points(model_path, points, output, layer, overwrite):
+    """Copy points with their predicted class and one probability column per class."""
+    from .model import Model
+    from .outputs import check_destination
+    from .prediction import predict_points as classify
+    from .samples import choose_point_layer, read_points, write_points
+
+    check_destination(output, overwrite)
+    model = Model.load(model_path)
+    layer = choose_point_layer(points, layer)
+    result = classify(model, read_points(points, layer), where=str(points))
+    write_points(result, output, layer=layer, overwrite=overwrite)
+    counts = result["predicted"].value_counts()
+    click.echo(f"classified {len(result)} points ({', '.join(f'{n} {k}' for k, n in counts.items())}) into {output}")
+
+
+@cli.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path())
+@click.argument("samples", type=click.Path())
+@click.option("--layer", help="Point layer to read (default: the only point layer).")
+@click.option("--label", help="Field with the true class (default: the model's label field).")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@_debug_option
+def evaluate(model_path, samples, layer, label, as_json):
+    """Accuracy, Cohen's kappa, per-class precision/recall/F1 and the confusion matrix on labelled points."""
+    from .evaluation import evaluate as score, format_report
+    from .model import Model
+    from .samples import read_samples
+
+    model = Model.load(model_path)
+    report = score(model, read_samples(samples, layer, label or model.label), where=str(samples))
+    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
+# -- plot -------------------------------------------------------------------------------
+
+
+@cli.group()
+def plot():
+    """Draw PNG pictures: samples, training curves, class maps."""
+
+
+@plot.command("samples")
+@click.argument("samples", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--layer", help="Point layer to read.")
+@click.option("--label", default="species", show_default=True)
+@click.option("-m", "--model", "model_path", type=click.Path(), help="Use this model's class colours.")
+@click.option("--overwrite", is_flag=True)
+@_debug_option
+def plot_samples_command(samples, output, layer, label, model_path, overwrite):
+    """Sample points coloured by class, on CRS axes."""
+    from .model import Model
+    from .outputs import check_destination
+    from .plotting import plot_samples, save_figure
+    from .samples import read_samples
+
+    check_destination(output, overwrite)
+    data = read_samples(samples, layer, label)
+    model = Model.load(model_path) if model_path else None
+    figure = plot_samples(data.points, label, model.classes if model else None, model.colors if model else None, title=Path(samples).name)
+    save_figure(figure, output, overwrite)
+    click.echo(f"wrote {output}")
+
+
+@plot.command("history")
+@click.argument("model_path", metavar="MODEL", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--overwrite", is_flag=True)
+@_debug_option
+def plot_history_command(model_path, output, overwrite):
+    """The training curve stored in a model: loss per epoch (and validation loss/accuracy)."""
+    from .model import Model
+    from .outputs import check_destination
+    from .plotting import plot_history, save_figure
+
+    check_destination(output, overwrite)
+    save_figure(plot_history(Model.load(model_path).history, title=Path(model_path).name), output, overwrite)
+    click.echo(f"wrote {output}")
+
+
+@plot.command("class-map")
+@click.argument("raster", type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
+@click.option("--samples", type=click.Path(), help="Overlay these labelled sample points.")
+@click.option("--label", default="species", show_default=True, help="Label field of --samples.")
+@click.option("--points", type=click.Path(), help="Overlay points classified by predict-points.")
+@click.option("--overwrite", is_flag=True)
+@_debug_option
+def plot_class_map_command(raster, output, samples, label, points, overwrite):
+    """A class map from predict-raster with its colours and legend, samples optionally on top."""
+    from .outputs import check_destination
+    from .plotting import plot_class_map, save_figure
+    from .samples import read_points, read_samples
+
+    check_destination(output, overwrite)
+    if not Path(raster).is_file():
+        from .errors import GeoclfError
+
+        raise GeoclfError(f"{raster}: no such file; make a class map with `geoclf predict-raster`")
+    sample_points = read_samples(samples, label=label).points if samples else None
+    new_points = read_points(points) if points else None
+    figure = plot_class_map(raster, sample_points, label, new_points, title=Path(raster).name)
+    save_figure(figure, output, overwrite)
+    click.echo(f"wrote {output}")
+
+
+# -- entry point ------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; turn errors into one line on stderr and a non-zero exit code."""
+    from .errors import GeoclfError
+
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="geoclf", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Abort:
+        click.echo("geoclf: interrupted; no output was written", err=True)
+        return 130
+    except click.UsageError as error:  # click's three-line usage message, as one line
+        command = error.ctx.command_path if error.ctx else "geoclf"
+        click.echo(f"geoclf: error: {error.format_message()} (see '{command} --help')", err=True)
+        return error.exit_code
+    except click.ClickException as error:
+        click.echo(f"geoclf: error: {error.format_message()}", err=True)
+        return error.exit_code
+    except GeoclfError as error:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"geoclf: error: {error}", err=True)
+        return 1
+    except Exception as error:  # a bug, not bad input: say so, still in one line
+        if debug:
+            traceback.print_exc()
+        click.echo(f"geoclf: internal error: {type(error).__name__}: {error} (run again with --debug for the traceback)", err=True)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

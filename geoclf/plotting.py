@@ -1,0 +1,140 @@
+"""Pictures from geoclf's own outputs: sample maps, training curves, class maps.
+
+Each function returns a matplotlib Figure; `save_figure` writes it whole or not at all.
+The colours are the model's, so a plot matches the GeoTIFF in QGIS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")  # files only: geoclf never opens a window
+
+import numpy as np  # noqa: E402
+import pyproj  # noqa: E402
+import rasterio  # noqa: E402
+from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from rasterio.enums import Resampling  # noqa: E402
+from rasterio.plot import plotting_extent  # noqa: E402
+
+from .colors import class_colors  # noqa: E402
+from .errors import GeoclfError  # noqa: E402
+from .outputs import atomic_output  # noqa: E402
+
+MAX_PIXELS = 1500  # a class map is drawn at most this many pixels across; larger ones are read decimated
+
+
+def save_figure(figure: Figure, path: str | os.PathLike, overwrite: bool = False, dpi: int = 120) -> None:
+    with atomic_output(path, overwrite) as temporary:
+        figure.savefig(temporary, dpi=dpi, bbox_inches="tight", format="png")
+    plt.close(figure)
+
+
+def _label_axes(ax, crs) -> None:
+    """Axes in CRS units, with the CRS named, as a map reader expects."""
+    if crs is None:
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        return
+    crs = pyproj.CRS.from_user_input(crs)
+    axes = crs.axis_info
+    unit = axes[0].unit_name if axes else ""
+    east, north = ("Longitude", "Latitude") if crs.is_geographic else ("Easting", "Northing")
+    ax.set_xlabel(f"{east} ({unit})")
+    ax.set_ylabel(f"{north} ({unit})")
+    code = crs.to_authority()
+    ax.set_title(f"CRS: {':'.join(code) if code else crs.name}", fontsize=9, loc="right")
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.set_aspect("equal")
+
+
+def _points(ax, points: gpd.GeoDataFrame, column: str, classes: list[str], colors: list[str], **style) -> None:
+    lookup = dict(zip(classes, colors))
+    values = points[column].astype(str)
+    ax.scatter(points.geometry.x, points.geometry.y, c=[lookup.get(v, "#000000") for v in values], **style)
+
+
+def plot_samples(points: gpd.GeoDataFrame, label: str, classes=None, colors=None, title: str = "Samples") -> Figure:
+    """Sample points coloured by class, with a legend of class names."""
+    classes = classes or sorted(points[label].astype(str).unique())
+    colors = colors or class_colors(len(classes))
+    figure, ax = plt.subplots(figsize=(7, 6))
+    _points(ax, points, label, classes, colors, s=28, edgecolors="black", linewidths=0.4)
+    handles = [Line2D([], [], marker="o", ls="", color=c, markeredgecolor="black", label=n) for n, c in zip(classes, colors)]
+    ax.legend(handles=handles, title=label, loc="upper left", bbox_to_anchor=(1.01, 1))
+    _label_axes(ax, points.crs)
+    ax.set_title(title, loc="left")
+    return figure
+
+
+def plot_history(history: list[dict], title: str = "Training") -> Figure:
+    """Loss per epoch, and hold-out loss and accuracy when training kept a validation set."""
+    if not history:
+        raise GeoclfError("the model has no training history to draw; train it with `geoclf train`")
+    epochs = [h["epoch"] for h in history]
+    has_val = "val_loss" in history[0]
+    figure, axes = plt.subplots(1, 2 if has_val else 1, figsize=(11 if has_val else 6.5, 4.2), squeeze=False)
+    ax = axes[0, 0]
+    ax.plot(epochs, [h["loss"] for h in history], label="training loss")
+    if has_val:
+        ax.plot(epochs, [h["val_loss"] for h in history], label="validation loss")
+        acc = axes[0, 1]
+        acc.plot(epochs, [h["val_accuracy"] for h in history], color="tab:green")
+        acc.set_xlabel("epoch")
+        acc.set_ylabel("validation accuracy")
+        acc.set_ylim(0, 1.02)
+        acc.grid(alpha=0.3)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cross-entropy loss")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    figure.suptitle(title)
+    return figure
+
+
+def plot_class_map(
+    path: str | os.PathLike,
+    samples: gpd.GeoDataFrame | None = None,
+    label: str | None = None,
+    points: gpd.GeoDataFrame | None = None,
+    points_column: str = "predicted",
+    title: str = "Class map",
+) -> Figure:
+    """A class map with its own colour table and class legend; samples (dots) and predicted points (crosses) on top."""
+    with rasterio.open(path) as src:
+        tags = src.tags()
+        if "GEOCLF_CLASSES" not in tags:
+            raise GeoclfError(f"{path} is not a class map written by geoclf; make one with `geoclf predict-raster`")
+        classes = json.loads(tags["GEOCLF_CLASSES"])
+        table = src.colormap(1)
+        factor = max(1, int(np.ceil(max(src.width, src.height) / MAX_PIXELS)))
+        codes = src.read(1, out_shape=(src.height // factor or 1, src.width // factor or 1), resampling=Resampling.nearest)
+        extent = plotting_extent(src)
+        crs = src.crs.to_wkt() if src.crs else None
+    colors = ["#%02x%02x%02x" % table[code][:3] for code in range(len(classes))]
+    figure, ax = plt.subplots(figsize=(7.5, 6))
+    masked = np.ma.masked_greater_equal(codes, len(classes))
+    ax.imshow(masked, extent=extent, cmap=ListedColormap(colors), vmin=-0.5, vmax=len(classes) - 0.5, interpolation="nearest", alpha=0.85)
+    handles = [Patch(facecolor=c, edgecolor="black", label=n) for n, c in zip(classes, colors)]
+    for frame, column, marker in ((samples, label, "o"), (points, points_column, "X")):
+        if frame is None:
+            continue
+        frame = frame.to_crs(crs) if (crs and frame.crs is not None) else frame
+        _points(ax, frame, column, classes, colors, s=24 if marker == "o" else 60, marker=marker, edgecolors="black", linewidths=0.5)
+        kind = "samples" if marker == "o" else "predicted points"
+        handles.append(Line2D([], [], marker=marker, ls="", color="white", markeredgecolor="black", label=kind))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))
+    _label_axes(ax, crs)
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_title(title, loc="left")
+    return figure

@@ -1,0 +1,108 @@
+import numpy as np
+import pyproj
+import pytest
+import rasterio
+from affine import Affine
+from rasterio.warp import transform_bounds
+
+from geoclf import GeoclfError, Grid, resolve_grid, spiral_samples, write_points
+from geoclf.grid import default_resolution
+
+KOREA = pyproj.CRS.from_epsg(5186)
+
+
+def test_bounds_and_resolution_cover_the_extent():
+    grid = resolve_grid("0,0,100,50", KOREA, resolution=10)
+    assert (grid.width, grid.height) == (10, 5)
+    assert grid.transform == Affine(10, 0, 0, 0, -10, 50)
+    assert grid.crs == KOREA
+    assert resolve_grid("0,0,101,50", KOREA, resolution=10).width == 11  # the last partial column is kept
+
+
+def test_size_gives_exact_cell_counts():
+    grid = resolve_grid("0, 0, 100, 50", KOREA, size=(4, 5))
+    assert (grid.width, grid.height, grid.resolution) == (4, 5, (25.0, 10.0))
+    assert grid.bounds == (0, 0, 100, 50)
+
+
+@pytest.mark.parametrize("extent, expected", [((0, 0, 2000, 2000), 2.0), ((0, 0, 3000, 100), 5.0), ((0, 0, 0.9, 0.4), 0.001)])
+def test_default_resolution_is_round(extent, expected):
+    assert default_resolution(extent) == pytest.approx(expected)
+
+
+def test_cell_centres():
+    grid = Grid(Affine(10, 0, 100, 0, -10, 500), 4, 3, None)
+    window = next(grid.windows(block=2))
+    x, y = grid.cell_centers(window)
+    np.testing.assert_allclose(x, [105, 115, 105, 115])
+    np.testing.assert_allclose(y, [495, 495, 485, 485])
+    windows = list(grid.windows(block=2))
+    assert sum(w.width * w.height for w in windows) == grid.cells
+
+
+def test_extent_in_another_crs_is_transformed():
+    grid = resolve_grid("126.98,37.55,127.0,37.57 [EPSG:4326]", KOREA, resolution=10)
+    expected = transform_bounds("EPSG:4326", "EPSG:5186", 126.98, 37.55, 127.0, 37.57, densify_pts=21)
+    np.testing.assert_allclose(grid.bounds[:2], expected[:2])
+    assert grid.bounds[2] >= expected[2] and grid.bounds[3] <= expected[3] + 1e-6
+    assert 190_000 < expected[0] < 200_000
+
+
+def test_vector_file_lends_its_bounds(tmp_path):
+    points = spiral_samples(per_class=10)
+    write_points(points, tmp_path / "p.gpkg", "samples")
+    xmin, ymin, xmax, ymax = points.total_bounds
+    grid = resolve_grid(str(tmp_path / "p.gpkg"), KOREA, resolution=1)
+    left, bottom, right, top = grid.bounds
+    assert (left, top) == pytest.approx((xmin, ymax))  # anchored at the top-left corner
+    assert xmax <= right < xmax + 1 and ymin - 1 < bottom <= ymin  # covers the extent, within one cell
+    write_points(points.to_crs(4326), tmp_path / "wgs.geojson", "samples")
+    grid = resolve_grid(str(tmp_path / "wgs.geojson"), KOREA, resolution=1)
+    assert grid.bounds[0] == pytest.approx(xmin, abs=2) and grid.bounds[3] == pytest.approx(ymax, abs=2)
+
+
+def _raster(path, crs="EPSG:5186", transform=Affine(5, 0, 1000, 0, -5, 2000), shape=(20, 30)):
+    with rasterio.open(path, "w", driver="GTiff", width=shape[1], height=shape[0], count=1, dtype="uint8", crs=crs, transform=transform) as dst:
+        dst.write(np.zeros((1, *shape), dtype="uint8"))
+    return path
+
+
+def test_raster_lends_its_grid_unless_resolution_is_given(tmp_path):
+    path = _raster(tmp_path / "g.tif")
+    grid = resolve_grid(str(path), KOREA)
+    assert (grid.transform, grid.width, grid.height) == (Affine(5, 0, 1000, 0, -5, 2000), 30, 20)
+    grid = resolve_grid(str(path), KOREA, resolution=10)
+    assert (grid.width, grid.height) == (15, 10)
+
+
+def test_like_copies_a_grid_in_its_own_crs(tmp_path):
+    path = _raster(tmp_path / "g.tif", crs="EPSG:4326", transform=Affine(0.001, 0, 126.9, 0, -0.001, 37.6))
+    grid = resolve_grid(None, KOREA, like=str(path))
+    assert grid.crs == pyproj.CRS.from_epsg(4326)
+    assert (grid.width, grid.height) == (30, 20)
+
+
+@pytest.mark.parametrize(
+    "extent, kwargs, needle",
+    [
+        ("10,0,0,10", {}, "inverted or has zero size"),
+        ("0,0,0,10", {}, "inverted or has zero size"),
+        ("0,0,10", {}, "cannot read extent"),
+        ("a,b,c,d", {}, "cannot read extent"),
+        ("0,0,10,10 [EPSG:0]", {}, "unknown CRS"),
+        ("0,0,10,10", {"resolution": 0}, "--resolution must be positive"),
+        ("0,0,10,10", {"resolution": -2}, "--resolution must be positive"),
+        ("0,0,10,10", {"size": (0, 4)}, "--size must be two positive"),
+        ("0,0,10,10", {"size": (4, 4), "resolution": 1}, "not both"),
+        (None, {}, "give an EXTENT"),
+        ("0,0,10,10", {"like": "x.tif"}, "--like copies a whole grid"),
+    ],
+)
+def test_bad_extents(extent, kwargs, needle):
+    with pytest.raises(GeoclfError, match=needle):
+        resolve_grid(extent, KOREA, **kwargs)
+
+
+def test_crs_on_extent_needs_a_model_crs():
+    with pytest.raises(GeoclfError, match="model has no CRS"):
+        resolve_grid("0,0,1,1 [EPSG:4326]", None)

@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from geoclf import GeoclfError, evaluate, predict_points, read_samples, spiral_samples
+from geoclf.evaluation import format_report
+from geoclf.features import coordinates
+from geoclf.samples import Samples
+
+
+def test_predicted_points_keep_their_crs_and_columns(model):
+    points = spiral_samples(per_class=10, seed=9).to_crs(4326)
+    result = predict_points(model, points)
+    assert result.crs.to_epsg() == 4326
+    assert list(result.columns[-4:]) == ["predicted", "prob_crayfish", "prob_diving beetle", "prob_tadpole"]
+    probs = result[[f"prob_{c}" for c in model.classes]].to_numpy()
+    np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-6)
+    expected = np.asarray(model.classes)[model.predict(coordinates(points.to_crs(model.crs)))]
+    assert list(result["predicted"]) == list(expected)
+    np.testing.assert_allclose(result.geometry.x, points.geometry.x)  # geometry untouched
+
+
+def test_points_without_crs_are_refused(model):
+    points = spiral_samples(per_class=3).set_crs(None, allow_override=True)
+    with pytest.raises(GeoclfError, match="has no CRS but the model is in EPSG:5186"):
+        predict_points(model, points, where="new.gpkg")
+
+
+def test_evaluate_matches_a_count_by_hand(model):
+    samples = Samples(spiral_samples(per_class=50, seed=21), "species")
+    report = evaluate(model, samples)
+    truth = samples.labels
+    predicted = np.asarray(model.classes)[model.predict(coordinates(samples.points))]
+    assert report["samples"] == 150
+    assert report["accuracy"] == pytest.approx((truth == predicted).mean())
+    matrix = np.asarray(report["confusion_matrix"])
+    for i, t in enumerate(model.classes):
+        for j, p in enumerate(model.classes):
+            assert matrix[i, j] == np.sum((truth == t) & (predicted == p))
+    for i, name in enumerate(model.classes):
+        row = report["per_class"][name]
+        assert row["recall"] == pytest.approx(matrix[i, i] / matrix[i].sum())
+        assert row["precision"] == pytest.approx(matrix[i, i] / matrix[:, i].sum())
+        assert row["support"] == 50
+    expected_agreement = np.trace(matrix) / matrix.sum()
+    chance = (matrix.sum(0) * matrix.sum(1)).sum() / matrix.sum() ** 2
+    assert report["kappa"] == pytest.approx((expected_agreement - chance) / (1 - chance))
+    text = format_report(report)
+    assert "kappa" in text and "diving beetle" in text and "confusion matrix" in text
+
+
+def test_evaluate_refuses_labels_the_model_does_not_know(model):
+    points = spiral_samples(per_class=5)
+    points.loc[0, "species"] = "newt"
+    with pytest.raises(GeoclfError, match="labels 'newt' in 'species' are not classes of the model"):
+        evaluate(model, Samples(points, "species"))
+
+
+def test_training_points_are_classified_well(model, spiral_gpkg):
+    assert evaluate(model, read_samples(spiral_gpkg))["accuracy"] >= 0.98

@@ -1,0 +1,130 @@
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pyproj
+import pytest
+import rasterio
+from affine import Affine
+
+from conftest import listing
+from geoclf import GeoclfError, Grid, predict_raster
+from geoclf.colors import rgb255
+from geoclf.grid import MAX_CELLS
+from geoclf.raster import read_class_names
+
+
+@pytest.fixture
+def grid(model):
+    xmin, ymin, xmax, ymax = model.extent
+    return Grid.from_bounds((xmin, ymin, xmax, ymax), model.crs, resolution=20)
+
+
+def test_class_map_is_a_complete_georeferenced_geotiff(tmp_path, model, grid):
+    out = tmp_path / "classes.tif"
+    predict_raster(model, grid, out)
+    with rasterio.open(out) as src:
+        assert (src.width, src.height, src.count) == (grid.width, grid.height, 1)
+        assert src.dtypes == ("uint8",) and src.nodata == 255
+        assert src.crs.to_epsg() == 5186 and src.transform == grid.transform
+        assert src.profile["tiled"] and src.profile["compress"] == "deflate"
+        assert src.block_shapes == [(256, 256)]
+        codes = src.read(1)
+        cmap = src.colormap(1)
+        tags = src.tags()
+        description = src.descriptions[0]
+    assert set(np.unique(codes)) == {0, 1, 2}
+    for code, color in enumerate(model.colors):
+        assert cmap[code] == (*rgb255(color), 255)
+    assert json.loads(tags["GEOCLF_CLASSES"]) == model.classes
+    assert tags["CLASS_1"] == "diving beetle"
+    assert description == "species: 0=crayfish, 1=diving beetle, 2=tadpole"
+    assert read_class_names(out) == model.classes
+
+
+def test_every_cell_is_classified_at_its_centre(tmp_path, model, grid):
+    out = tmp_path / "classes.tif"
+    predict_raster(model, grid, out)
+    with rasterio.open(out) as src:
+        codes = src.read(1)
+    rows, cols = np.meshgrid(np.arange(grid.height), np.arange(grid.width), indexing="ij")
+    x, y = rasterio.transform.xy(grid.transform, rows.ravel(), cols.ravel(), offset="center")
+    expected = model.predict(np.column_stack([x, y]))
+    np.testing.assert_array_equal(codes.ravel(), expected)
+
+
+def test_qml_sidecar_gives_a_paletted_legend(tmp_path, model, grid):
+    predict_raster(model, grid, tmp_path / "classes.tif")
+    root = ET.parse(tmp_path / "classes.qml").getroot()
+    renderer = root.find("pipe/rasterrenderer")
+    assert renderer.get("type") == "paletted" and renderer.get("band") == "1"
+    entries = [(e.get("value"), e.get("label"), e.get("color")) for e in renderer.iter("paletteEntry")]
+    assert entries == [(str(i), name, color) for i, (name, color) in enumerate(zip(model.classes, model.colors))]
+
+
+def test_probabilities_are_named_bands_that_agree_with_the_classes(tmp_path, model, grid):
+    predict_raster(model, grid, tmp_path / "c.tif", probabilities=tmp_path / "p.tif")
+    with rasterio.open(tmp_path / "p.tif") as src:
+        probs = src.read()
+        assert src.descriptions == tuple(model.classes)
+        assert src.dtypes == ("float32",) * 3
+    with rasterio.open(tmp_path / "c.tif") as src:
+        codes = src.read(1)
+    np.testing.assert_allclose(probs.sum(axis=0), 1, atol=1e-5)
+    np.testing.assert_array_equal(probs.argmax(axis=0), codes)
+
+
+def test_grid_in_another_crs_classifies_transformed_centres(tmp_path, model):
+    wgs = pyproj.CRS.from_epsg(4326)
+    to_wgs = pyproj.Transformer.from_crs(model.crs, wgs, always_xy=True)
+    lon0, lat0 = to_wgs.transform(model.extent[0], model.extent[1])
+    lon1, lat1 = to_wgs.transform(model.extent[2], model.extent[3])
+    grid = Grid.from_bounds((lon0, lat0, lon1, lat1), wgs, size=(40, 30))
+    predict_raster(model, grid, tmp_path / "wgs.tif")
+    with rasterio.open(tmp_path / "wgs.tif") as src:
+        assert src.crs.to_epsg() == 4326
+        codes = src.read(1).ravel()
+    lon, lat = grid.cell_centers(next(grid.windows(block=256)))
+    x, y = pyproj.Transformer.from_crs(wgs, model.crs, always_xy=True).transform(lon, lat)
+    np.testing.assert_array_equal(codes, model.predict(np.column_stack([x, y])))
+
+
+def test_oversized_grid_needs_force(tmp_path, model):
+    huge = Grid(Affine(1, 0, 0, 0, -1, 0), 20_000, MAX_CELLS // 20_000 + 1, model.crs)
+    with pytest.raises(GeoclfError, match="over the limit.*--force"):
+        predict_raster(model, huge, tmp_path / "huge.tif")
+    assert listing(tmp_path) == set()
+
+
+def test_existing_outputs_are_kept_without_overwrite(tmp_path, model, grid):
+    (tmp_path / "classes.qml").write_text("mine")
+    with pytest.raises(GeoclfError, match="classes.qml already exists"):
+        predict_raster(model, grid, tmp_path / "classes.tif")
+    assert (tmp_path / "classes.qml").read_text() == "mine"
+    assert listing(tmp_path) == {"classes.qml"}
+    predict_raster(model, grid, tmp_path / "classes.tif", overwrite=True)
+    assert "paletted" in (tmp_path / "classes.qml").read_text()
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError])
+def test_interruption_leaves_nothing_behind(tmp_path, model, stop):
+    grid = Grid.from_bounds(model.extent, model.crs, size=(600, 600))
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        if len(calls) == 3:
+            raise stop()
+
+    with pytest.raises(stop):
+        predict_raster(model, grid, tmp_path / "classes.tif", probabilities=tmp_path / "probs.tif", progress=progress)
+    assert listing(tmp_path) == set()
+
+
+def test_progress_reports_every_cell_once(tmp_path, model):
+    grid = Grid.from_bounds(model.extent, model.crs, size=(300, 280))
+    seen = []
+    predict_raster(model, grid, tmp_path / "c.tif", progress=lambda done, total: seen.append((done, total)))
+    assert len(seen) == 4  # 2 x 2 windows of 256
+    assert seen[-1] == (grid.cells, grid.cells)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

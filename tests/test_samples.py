@@ -1,0 +1,122 @@
+import geopandas as gpd
+import numpy as np
+import pytest
+from shapely.geometry import MultiPoint, Point, Polygon
+
+from geoclf import GeoclfError, read_points, read_samples, spiral_samples, write_points
+
+
+def _write(frame, path, layer="pts"):
+    frame.to_file(path, layer=layer, engine="pyogrio")
+    return path
+
+
+@pytest.fixture
+def points():
+    return spiral_samples(per_class=5)
+
+
+def test_reads_the_only_point_layer_with_crs_and_labels(spiral_gpkg):
+    samples = read_samples(spiral_gpkg)
+    assert len(samples) == 300
+    assert samples.crs.to_epsg() == 5186
+    assert sorted(set(samples.labels)) == ["crayfish", "diving beetle", "tadpole"]
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".shp"])
+def test_other_formats_read_the_same(tmp_path, points, suffix):
+    path = _write(points, tmp_path / f"pts{suffix}")
+    samples = read_samples(path)
+    np.testing.assert_allclose(samples.points.geometry.x, points.geometry.x)
+    assert samples.crs.to_epsg() == 5186
+
+
+def test_multipoints_are_exploded(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"species": ["a", "b"]}, geometry=[MultiPoint([(0, 0), (1, 1), (2, 2)]), Point(5, 5)], crs="EPSG:5186"
+    )
+    samples = read_samples(_write(frame, tmp_path / "multi.gpkg"))
+    assert len(samples) == 4
+    assert list(samples.labels) == ["a", "a", "a", "b"]
+    assert set(samples.points.geom_type) == {"Point"}
+
+
+def test_layer_choice(tmp_path, points):
+    path = tmp_path / "two.gpkg"
+    _write(points, path, "first")
+    _write(points.iloc[:3], path, "second")
+    with pytest.raises(GeoclfError, match=r"several point layers; choose one with --layer: first \(Point\), second \(Point\)"):
+        read_points(path)
+    assert len(read_points(path, "second")) == 3
+    with pytest.raises(GeoclfError, match=r"no layer 'third'; its layers are: first \(Point\), second \(Point\)"):
+        read_points(path, "third")
+
+
+def test_point_layer_is_found_among_other_layers(tmp_path, points):
+    path = tmp_path / "mixed.gpkg"
+    _write(gpd.GeoDataFrame({"n": [1]}, geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs="EPSG:5186"), path, "lakes")
+    _write(points, path, "samples")
+    assert len(read_points(path)) == len(points)
+
+
+def test_non_point_layer(tmp_path):
+    frame = gpd.GeoDataFrame({"species": ["a"]}, geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs="EPSG:5186")
+    with pytest.raises(GeoclfError, match="holds Polygon geometries; geoclf needs a point layer"):
+        read_points(_write(frame, tmp_path / "poly.gpkg"))
+
+
+def test_missing_file_and_unreadable_file(tmp_path):
+    with pytest.raises(GeoclfError, match="no such file"):
+        read_points(tmp_path / "nope.gpkg")
+    junk = tmp_path / "junk.gpkg"
+    junk.write_text("not a geopackage")
+    with pytest.raises(GeoclfError, match="not a vector file GDAL can read"):
+        read_points(junk)
+
+
+def test_missing_label_lists_the_fields(tmp_path, points):
+    path = _write(points.assign(depth=1.0), tmp_path / "p.gpkg")
+    with pytest.raises(GeoclfError, match=r"no field 'kind'; choose the label with --label from: species, depth"):
+        read_samples(path, label="kind")
+
+
+def test_empty_geometries_are_named_by_feature_id(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"species": ["a", "b", "c", "d"]}, geometry=[Point(0, 0), None, Point(), Point(3, 3)], crs="EPSG:5186"
+    )
+    with pytest.raises(GeoclfError, match=r"features 2, 3 have no geometry"):
+        read_points(_write(frame, tmp_path / "empty.gpkg"))
+
+
+def test_nan_coordinates_are_named_by_feature_id(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"species": ["a", "b"]}, geometry=[Point(0, 0), Point(0, 0)], crs="EPSG:5186"
+    )
+    frame.loc[1, "geometry"] = Point(np.nan, 5.0)
+    path = tmp_path / "nan.geojson"
+    with open(path, "w") as handle:  # GeoJSON cannot say NaN, so write the text GDAL reads as NaN
+        handle.write(
+            '{"type": "FeatureCollection", "features": ['
+            '{"type": "Feature", "id": 1, "properties": {"species": "a"}, "geometry": {"type": "Point", "coordinates": [0, 0]}},'
+            '{"type": "Feature", "id": 2, "properties": {"species": "b"}, "geometry": {"type": "Point", "coordinates": [NaN, 5]}}]}'
+        )
+    with pytest.raises(GeoclfError, match=r"features 2 have (NaN or infinite coordinates|no geometry)"):
+        read_points(path)
+
+
+def test_unlabelled_features_are_named(tmp_path):
+    frame = gpd.GeoDataFrame({"species": ["a", None]}, geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:5186")
+    with pytest.raises(GeoclfError, match=r"features 2 have no 'species'"):
+        read_samples(_write(frame, tmp_path / "nolabel.gpkg"))
+
+
+def test_write_points_is_atomic_and_refuses_to_overwrite(tmp_path, points):
+    path = tmp_path / "out.gpkg"
+    write_points(points, path, "samples")
+    with pytest.raises(GeoclfError, match="already exists: pass --overwrite"):
+        write_points(points, path, "samples")
+    write_points(points.iloc[:2], path, "samples", overwrite=True)
+    assert len(read_points(path)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gpkg"]
+    with pytest.raises(GeoclfError, match="Shapefile"):
+        write_points(points, tmp_path / "out.shp", "samples")

@@ -1,0 +1,116 @@
+import numpy as np
+import pytest
+import torch
+
+import geoclf
+from geoclf import GeoclfError, TrainingConfig, read_samples, spiral_samples, train
+from geoclf.features import coordinates
+from geoclf.samples import Samples
+
+TEACHING = TrainingConfig(hidden=(10,), activation="sigmoid", optimizer="sgd", lr=1.0, batch_size=30, epochs=300)
+
+
+def _samples(**kwargs) -> Samples:
+    return Samples(spiral_samples(**kwargs), "species")
+
+
+def _accuracy(model, samples: Samples) -> float:
+    predicted = np.asarray(model.classes)[model.predict(coordinates(samples.points))]
+    return float((predicted == samples.labels).mean())
+
+
+@pytest.mark.parametrize("train_seed", [0, 1])
+def test_defaults_reach_098_on_a_fresh_spiral(train_seed):
+    model = train(_samples(seed=train_seed), TrainingConfig(seed=train_seed))
+    for fresh_seed in (101, 102):
+        assert _accuracy(model, _samples(seed=fresh_seed)) >= 0.98
+
+
+def test_teaching_setup_reproduces_the_text():
+    model = train(_samples(seed=0), TEACHING)
+    history = model.history
+    assert len(history) == 300
+    assert history[0]["loss"] > 0.8  # starts near ln 3 = 1.1
+    assert history[-1]["loss"] < 0.15  # the text ends near 0.11; standardized inputs end a little lower
+    assert model.metrics["train_accuracy"] >= 0.95
+    assert _accuracy(model, _samples(seed=5)) >= 0.95
+
+
+def test_defaults_beat_the_teaching_setup():
+    fresh = _samples(seed=11)
+    assert _accuracy(train(_samples(seed=0)), fresh) > _accuracy(train(_samples(seed=0), TEACHING), fresh)
+
+
+def test_same_seed_same_model_other_seed_other_model():
+    config = TrainingConfig(epochs=20, seed=4)
+    a, b = train(_samples(), config), train(_samples(), config)
+    c = train(_samples(), TrainingConfig(epochs=20, seed=5))
+    for (name, wa), wb, wc in zip(a.network.state_dict().items(), b.network.state_dict().values(), c.network.state_dict().values()):
+        assert torch.equal(wa, wb), name
+    assert not all(torch.equal(wa, wc) for wa, wc in zip(a.network.state_dict().values(), c.network.state_dict().values()))
+
+
+def test_model_carries_what_prediction_needs(spiral_gpkg):
+    samples = read_samples(spiral_gpkg)
+    model = train(samples, TrainingConfig(epochs=5))
+    assert model.classes == ["crayfish", "diving beetle", "tadpole"]
+    assert model.label == "species"
+    assert model.crs.to_epsg() == 5186
+    np.testing.assert_allclose(model.extent, samples.points.total_bounds)
+    values = coordinates(samples.points)
+    np.testing.assert_allclose(model.scaler.mean, values.mean(axis=0))
+    assert len(model.colors) == 3 and len(set(model.colors)) == 3
+    assert model.input_names == ["x", "y"]
+
+
+def test_validation_hold_out_is_stratified_and_reported():
+    epochs = []
+    model = train(_samples(), TrainingConfig(epochs=30, val_fraction=0.2), on_epoch=epochs.append)
+    assert model.metrics["val_samples"] == 60 and model.metrics["train_samples"] == 240
+    assert 0.5 < model.metrics["val_accuracy"] <= 1
+    assert [e["epoch"] for e in epochs] == list(range(1, 31))
+    assert all({"loss", "val_loss", "val_accuracy", "epochs"} <= set(e) for e in epochs)
+
+
+def test_numeric_labels_become_class_names():
+    points = spiral_samples(per_class=20)
+    points["code"] = points["species"].map({"crayfish": 3, "diving beetle": 7, "tadpole": 9})
+    model = train(Samples(points, "code"), TrainingConfig(epochs=2))
+    assert model.classes == ["3", "7", "9"]
+
+
+@pytest.mark.parametrize(
+    "keep, needle",
+    [
+        (lambda p: p[p.species == "crayfish"], "fewer than 2 classes (only 'crayfish')"),
+        (lambda p: p.drop(p[p.species == "tadpole"].index[3:]), "too few samples for class 'tadpole' (3)"),
+    ],
+)
+def test_class_checks(keep, needle):
+    with pytest.raises(GeoclfError) as caught:
+        train(Samples(keep(spiral_samples(per_class=20)), "species"), TrainingConfig(epochs=1))
+    assert needle in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "config, needle",
+    [
+        (TrainingConfig(hidden=(0,)), "--hidden"),
+        (TrainingConfig(lr=0), "--lr"),
+        (TrainingConfig(epochs=0), "--epochs"),
+        (TrainingConfig(batch_size=0), "--batch-size"),
+        (TrainingConfig(val_fraction=1.0), "--val-fraction"),
+        (TrainingConfig(val_fraction=0.01), "--val-fraction 0.01 leaves too few"),
+        (TrainingConfig(activation="gelu"), "--activation"),
+    ],
+)
+def test_config_checks(config, needle):
+    with pytest.raises(GeoclfError, match=needle):
+        train(_samples(per_class=20), config)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_without_gpu_is_a_clear_error():
+    with pytest.raises(GeoclfError, match="no CUDA GPU; use --device cpu or auto"):
+        train(_samples(per_class=10), TrainingConfig(device="cuda"))
+    assert geoclf.network.resolve_device("auto").type == "cpu"

@@ -8,35 +8,42 @@ The flow runs one way: samples -> features -> model -> grid -> raster.
     >>> model.save("model.geoclf")
     >>> grid = geoclf.Grid.from_bounds(model.extent, model.crs, resolution=10)
     >>> geoclf.predict_raster(model, grid, "classes.tif")
+
+Names are imported on first use, so `geoclf --help` does not pay for torch.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .datasets import SPIRAL_SPECIES, spiral_samples, spiral_xy  # noqa: E402
-from .errors import GeoclfError  # noqa: E402
-from .evaluation import evaluate  # noqa: E402
-from .grid import Grid, resolve_grid  # noqa: E402
-from .model import Model  # noqa: E402
-from .prediction import predict_points  # noqa: E402
-from .raster import predict_raster  # noqa: E402
-from .samples import Samples, read_points, read_samples, write_points  # noqa: E402
-from .training import TrainingConfig, train  # noqa: E402
+_EXPORTS = {
+    "GeoclfError": "errors",
+    "Grid": "grid",
+    "Model": "model",
+    "SPIRAL_SPECIES": "datasets",
+    "Samples": "samples",
+    "TrainingConfig": "training",
+    "evaluate": "evaluation",
+    "predict_points": "prediction",
+    "predict_raster": "raster",
+    "read_points": "samples",
+    "read_samples": "samples",
+    "resolve_grid": "grid",
+    "spiral_samples": "datasets",
+    "spiral_xy": "datasets",
+    "train": "training",
+    "write_points": "samples",
+}
+__all__ = sorted(_EXPORTS)
 
-__all__ = [
-    "GeoclfError",
-    "Grid",
-    "Model",
-    "SPIRAL_SPECIES",
-    "Samples",
-    "TrainingConfig",
-    "evaluate",
-    "predict_points",
-    "predict_raster",
-    "read_points",
-    "read_samples",
-    "resolve_grid",
-    "spiral_samples",
-    "spiral_xy",
-    "train",
-    "write_points",
-]
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'geoclf' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

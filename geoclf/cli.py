@@ -138,13 +138,15 @@ def make_samples(dataset, output, per_class, seed, noise, center, scale, crs, la
 @click.option("--lr", default=0.01, show_default=True, help="Learning rate.")
 @click.option("--epochs", default=200, show_default=True)
 @click.option("--batch-size", default=32, show_default=True)
+@click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True,
+              help="Learning rate over the epochs: cosine decay to 0, or constant (the teaching text's).")
 @click.option("--seed", default=0, show_default=True, help="Seed: the same seed on the same data gives the same model.")
 @click.option("--val-fraction", default=0.0, show_default=True, help="Stratified hold-out share for validation.")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @_progress_options
 @_debug_option
-def train(samples, output, layer, label, hidden, activation, optimizer, lr, epochs, batch_size, seed, val_fraction, device, overwrite, quiet, progress_mode):
+def train(samples, output, layer, label, hidden, activation, optimizer, lr, lr_schedule, epochs, batch_size, seed, val_fraction, device, overwrite, quiet, progress_mode):
     """Train a classifier on labelled points and save it as one model file."""
     from .outputs import check_destination
     from .samples import read_samples
@@ -152,7 +154,7 @@ def train(samples, output, layer, label, hidden, activation, optimizer, lr, epoc
 
     config = TrainingConfig(
         hidden=_numbers(hidden, int, None, "--hidden"), activation=activation, optimizer=optimizer, lr=lr,
-        epochs=epochs, batch_size=batch_size, seed=seed, val_fraction=val_fraction, device=device,
+        epochs=epochs, batch_size=batch_size, seed=seed, val_fraction=val_fraction, device=device, lr_schedule=lr_schedule,
     )
     config.check()
     check_destination(output, overwrite)

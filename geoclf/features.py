@@ -7,11 +7,14 @@ the model file stores, so prediction rebuilds exactly the inputs training used.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 
 from .errors import GeoclfError
+
+if TYPE_CHECKING:  # the model file needs the scaler, not geopandas
+    import geopandas as gpd
 
 COORDINATE_INPUTS = ({"name": "x", "kind": "coordinate"}, {"name": "y", "kind": "coordinate"})
 

@@ -25,6 +25,7 @@ from .outputs import atomic_output, check_destination, sidecar
 
 NODATA_CLASS = 255
 BLOCK = 256  # GeoTIFF tile size and prediction window: 65,536 cells per forward pass
+GDAL_CACHE_MB = 64
 
 
 def _center_transformer(grid: Grid, model: Model):
@@ -85,6 +86,8 @@ def predict_raster(
         "BIGTIFF": "IF_SAFER",
     }
     with contextlib.ExitStack() as stack:
+        # GDAL's block cache defaults to 5% of RAM; capped, memory stays flat for any grid size.
+        stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         temporary = [stack.enter_context(atomic_output(output, overwrite)) for output in outputs]
         classes_out = stack.enter_context(
             rasterio.open(temporary[0], "w", count=1, dtype="uint8", nodata=NODATA_CLASS, **profile)

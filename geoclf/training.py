@@ -20,6 +20,7 @@ from .samples import Samples
 MIN_SAMPLES_PER_CLASS = 5
 MAX_CLASSES = 255  # class codes are uint8 in the raster, with 255 kept for nodata
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+LR_SCHEDULES = ("cosine", "constant")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class TrainingConfig:
     seed: int = 0
     val_fraction: float = 0.0
     device: str = "cpu"
+    lr_schedule: str = "cosine"  # cosine decay to 0 ends training settled; "constant" is the teaching text's
 
     def check(self) -> None:
         if not self.hidden or any(width < 1 for width in self.hidden):
@@ -49,6 +51,8 @@ class TrainingConfig:
             raise GeoclfError(f"--epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
             raise GeoclfError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise GeoclfError(f"unknown --lr-schedule {self.lr_schedule!r}; choose from {', '.join(LR_SCHEDULES)}")
         if not 0 <= self.val_fraction < 1:
             raise GeoclfError(f"--val-fraction must be in [0, 1), got {self.val_fraction}")
 
@@ -106,6 +110,7 @@ def train(
     architecture = Architecture(len(COORDINATE_INPUTS), tuple(config.hidden), len(classes), config.activation)
     network = architecture.build().to(device)
     optimizer = OPTIMIZERS[config.optimizer](network.parameters(), lr=config.lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs) if config.lr_schedule == "cosine" else None
     loss_fn = torch.nn.CrossEntropyLoss()
     shuffler = torch.Generator().manual_seed(config.seed)
 
@@ -126,6 +131,8 @@ def train(
             loss.backward()
             optimizer.step()
             total += loss.item() * len(batch)
+        if schedule is not None:
+            schedule.step()
         record = {"epoch": epoch, "loss": total / len(x)}
         if val_x is not None:
             record.update(_score(network, vx, vy, loss_fn, prefix="val_"))

@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -128,3 +130,22 @@ def test_progress_reports_every_cell_once(tmp_path, model):
     assert len(seen) == 4  # 2 x 2 windows of 256
     assert seen[-1] == (grid.cells, grid.cells)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_memory_does_not_grow_with_the_grid(tmp_path, model_path):
+    """Peak memory of a 4000 x 4000 map (with probabilities) stays near that of a 300 x 300 one."""
+    script = (
+        "import resource, sys; from geoclf.cli import main; code = main(sys.argv[1:]); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024); sys.exit(code)"
+    )
+    peaks = {}
+    for side in (300, 4000):
+        done = subprocess.run(
+            [sys.executable, "-c", script, "predict-raster", "-m", str(model_path), "-o", str(tmp_path / f"{side}.tif"),
+             "--size", f"{side},{side}", "--probabilities", str(tmp_path / f"p{side}.tif"), "-q"],
+            capture_output=True, text=True, timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        peaks[side] = int(done.stdout.split()[-1])
+    assert peaks[4000] < peaks[300] + 200, peaks  # 178x the cells, not 178x the memory
+    assert peaks[4000] < 1000, peaks

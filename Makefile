@@ -1,0 +1,58 @@
+# geoclf: the two quick-start commands, and the pieces they are made of.
+#
+#   make demo   spiral samples -> model -> class map -> PNG previews, in demo/
+#   make test   the whole test suite: the library and CLI, then the QGIS plugin in a real QGIS
+#
+# Works on a fresh Debian machine: it installs what it needs (pip into .venv, QGIS from apt).
+
+PYTHON ?= python3
+VENV := .venv
+QGIS_VENV := .qgis-venv
+GEOCLF := $(VENV)/bin/geoclf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+EXTENT := 199000,549000,201000,551000
+
+.PHONY: demo test test-core test-plugin venv qgis plugin-zip clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	# the local CPU wheel: an unpinned torch would pull several GB of CUDA packages
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: venv
+	mkdir -p demo
+	cd demo && ../$(GEOCLF) make-samples spiral samples.gpkg --overwrite
+	cd demo && ../$(GEOCLF) train samples.gpkg -o model.geoclf --val-fraction 0.2 --overwrite
+	cd demo && ../$(GEOCLF) predict-raster "$(EXTENT)" -m model.geoclf -o classes.tif --probabilities probabilities.tif --overwrite
+	cd demo && ../$(GEOCLF) plot class-map classes.tif --samples samples.gpkg -o classes.png --overwrite
+	cd demo && ../$(GEOCLF) plot history model.geoclf -o training.png --overwrite
+	@echo "demo/classes.tif (open it in QGIS: the legend shows the species), demo/classes.png, demo/training.png"
+
+qgis: /usr/bin/qgis_process.bin
+/usr/bin/qgis_process.bin:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends qgis python3-qgis
+
+$(QGIS_VENV)/.installed: /usr/bin/qgis_process.bin
+	/usr/bin/python3 -m venv --system-site-packages $(QGIS_VENV)
+	$(QGIS_VENV)/bin/pip install --quiet pytest pytest-qgis
+	touch $@
+
+test-core: venv
+	$(VENV)/bin/python -m pytest tests/core
+
+test-plugin: venv $(QGIS_VENV)/.installed
+	GEOCLF_EXECUTABLE=$(abspath $(GEOCLF)) QT_QPA_PLATFORM=offscreen \
+		$(QGIS_VENV)/bin/python -m pytest tests/plugin --qgis_disable_gui
+
+test: test-core test-plugin
+
+plugin-zip:
+	$(PYTHON) qgis_plugin/build_zip.py dist
+
+clean:
+	rm -rf $(VENV) $(QGIS_VENV) demo dist

@@ -1,0 +1,40 @@
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterVectorDestination,
+)
+
+from ..runner import run_geoclf
+from .base import GeoclfAlgorithm, layer_arguments
+
+
+class PredictPointsAlgorithm(GeoclfAlgorithm):
+    NAME = "predictpoints"
+    DISPLAY_NAME = "Predict points"
+    HELP = (
+        "Classifies points with a geoclf model: the output is a copy of the points with a 'predicted' field "
+        "(the class name) and one 'prob_CLASS' field per class.<br><br>"
+        "<b>Model file</b>: a .geoclf model from 'Train classifier'.<br>"
+        "<b>Point layer</b>: the points to classify, in any CRS (they are reprojected to the model's CRS "
+        "for prediction and keep their own CRS in the output); they must have a CRS when the model has one.<br>"
+        "<b>Classified points</b>: the GeoPackage to write."
+    )
+
+    MODEL, INPUT, OUTPUT = "MODEL", "INPUT", "OUTPUT"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(self.MODEL, "Model file", extension="geoclf"))
+        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Point layer", [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, "Classified points", QgsProcessing.TypeVectorPoint))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        path, layer = self.point_layer_for_geoclf(parameters, self.INPUT, context, feedback)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        run_geoclf(
+            ["predict-points", self.parameterAsFile(parameters, self.MODEL, context), path, *layer_arguments(layer),
+             "-o", output, "--overwrite"],
+            feedback,
+            progress=False,
+        )
+        return {self.OUTPUT: output}

@@ -1,0 +1,88 @@
+import os
+
+from qgis.core import (
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+)
+
+from ..runner import run_geoclf
+from .base import GeoclfAlgorithm
+
+
+class ClassStyle(QgsProcessingLayerPostProcessorInterface):
+    """Applies the .qml geoclf writes beside the class raster: paletted, species names in the legend."""
+
+    _pending = []  # QGIS does not own Python post-processors; hold each until it has run
+
+    def __init__(self, qml):
+        super().__init__()
+        self.qml = qml
+        ClassStyle._pending.append(self)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        ClassStyle._pending.remove(self)
+        if os.path.exists(self.qml):
+            layer.loadNamedStyle(self.qml)
+            layer.triggerRepaint()
+
+
+def extent_argument(rectangle, crs):
+    """xmin,ymin,xmax,ymax [CRS] as geoclf reads it; without a CRS the model's is meant."""
+    text = ",".join(repr(v) for v in (rectangle.xMinimum(), rectangle.yMinimum(), rectangle.xMaximum(), rectangle.yMaximum()))
+    if crs is not None and crs.isValid():
+        text += f" [{crs.authid() or crs.toProj()}]"
+    return text
+
+
+class PredictRasterAlgorithm(GeoclfAlgorithm):
+    NAME = "predictclassraster"
+    DISPLAY_NAME = "Predict class raster"
+    HELP = (
+        "Classifies every cell of a grid with a geoclf model and writes a GeoTIFF class map: one band of "
+        "class codes (255 = nodata), with a colour table and the class names as legend labels.<br><br>"
+        "<b>Model file</b>: a .geoclf model from 'Train classifier'.<br>"
+        "<b>Extent</b>: the area to map, in any CRS (e.g. the map canvas extent); it is transformed "
+        "to the model's CRS, and the raster is in the model's CRS.<br>"
+        "<b>Pixel size</b>: cell size in the model's CRS units; 0 picks a round size giving about 1000 cells across.<br>"
+        "<b>Class raster</b>: the GeoTIFF to write.<br>"
+        "<b>Probability raster</b> (optional): one float32 band per class with the predicted probability."
+    )
+
+    MODEL, EXTENT, PIXEL_SIZE, OUTPUT, PROBABILITIES = "MODEL", "EXTENT", "PIXEL_SIZE", "OUTPUT", "PROBABILITIES"
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(self.MODEL, "Model file", extension="geoclf"))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Extent"))
+        self.addParameter(
+            QgsProcessingParameterNumber(self.PIXEL_SIZE, "Pixel size (0 = automatic)", QgsProcessingParameterNumber.Double, 0.0, minValue=0.0)
+        )
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Class raster"))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.PROBABILITIES, "Probability raster", optional=True, createByDefault=False)
+        )
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        extent = self.parameterAsExtent(parameters, self.EXTENT, context)
+        crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
+        pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        probabilities = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context)
+        arguments = [
+            "predict-raster", extent_argument(extent, crs),
+            "-m", self.parameterAsFile(parameters, self.MODEL, context), "-o", output, "--overwrite",
+        ]
+        if pixel > 0:
+            arguments += ["--resolution", repr(pixel)]
+        if probabilities:
+            arguments += ["--probabilities", probabilities]
+        run_geoclf(arguments, feedback)
+        if context.willLoadLayerOnCompletion(output):
+            details = context.layerToLoadOnCompletionDetails(output)
+            details.setPostProcessor(ClassStyle(os.path.splitext(output)[0] + ".qml"))
+        results = {self.OUTPUT: output}
+        if probabilities:
+            results[self.PROBABILITIES] = probabilities
+        return results

@@ -1,0 +1,219 @@
+"""Each algorithm through processing.run in a real QGIS, on real files and on memory layers."""
+
+import configparser
+import json
+import re
+
+import numpy as np
+import processing
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+
+from conftest import EXTENT, PLUGIN_DIR, geoclf, listing, model_info, read_band
+
+QGIS_EXTENT = f"{EXTENT[0]},{EXTENT[2]},{EXTENT[1]},{EXTENT[3]} [EPSG:5186]"  # QGIS writes xmin,xmax,ymin,ymax
+ALGORITHMS = {"trainclassifier", "predictclassraster", "predictpoints", "evaluate", "spiralsamples"}
+
+
+def memory_points(features, crs="EPSG:5186", fields="species:string"):
+    layer = QgsVectorLayer(f"Point?crs={crs}&field={fields}", "memory points", "memory")
+    provider = layer.dataProvider()
+    items = []
+    for x, y, *values in features:
+        feature = QgsFeature(layer.fields())
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
+        feature.setAttributes(list(values))
+        items.append(feature)
+    assert provider.addFeatures(items)[0]
+    QgsProject.instance().addMapLayer(layer)
+    return layer
+
+
+def spiral_features(path):
+    layer = QgsVectorLayer(str(path), "samples", "ogr")
+    return [(f.geometry().asPoint().x(), f.geometry().asPoint().y(), f["species"]) for f in layer.getFeatures()]
+
+
+def test_provider_and_algorithms_are_named_for_processing(provider):
+    assert provider.id() == "geoclf"
+    algorithms = {a.name(): a for a in provider.algorithms()}
+    assert set(algorithms) == ALGORITHMS
+    for name, algorithm in algorithms.items():
+        assert re.fullmatch(r"[a-z]+", name) and re.fullmatch(r"[a-z]+", algorithm.groupId())
+        assert algorithm.group() == algorithm.group().lower()
+        help_text = algorithm.shortHelpString()
+        for parameter in algorithm.parameterDefinitions():
+            assert parameter.description().split(" (")[0] in help_text, (name, parameter.description())
+    assert QgsApplication.processingRegistry().algorithmById("geoclf:predictclassraster") is not None
+
+
+def test_metadata_is_complete():
+    meta = configparser.ConfigParser()
+    meta.read(PLUGIN_DIR / "geoclf_processing" / "metadata.txt")
+    general = meta["general"]
+    for key in ("name", "qgisMinimumVersion", "description", "about", "version", "author", "email", "repository", "license", "icon"):
+        assert general.get(key), key
+    assert general["qgisMinimumVersion"] == "3.22" and general["hasProcessingProvider"] == "yes"
+    assert (PLUGIN_DIR / "geoclf_processing" / general["icon"]).is_file()
+
+
+def test_spiral_samples(provider, tmp_path):
+    out = tmp_path / "spiral.gpkg"
+    processing.run("geoclf:spiralsamples", {"PER_CLASS": 20, "SEED": 3, "CENTER": "127.0,37.5 [EPSG:4326]", "CRS": "EPSG:32652", "OUTPUT": str(out)})
+    layer = QgsVectorLayer(str(out), "s", "ogr")
+    assert layer.featureCount() == 60 and layer.crs().authid() == "EPSG:32652"
+    assert sorted({f["species"] for f in layer.getFeatures()}) == ["crayfish", "diving beetle", "tadpole"]
+    centre = layer.extent().center()
+    assert 300_000 < centre.x() < 340_000 and 4_130_000 < centre.y() < 4_170_000  # 127E 37.5N in UTM 52N
+
+
+def test_train_from_a_file(provider, spiral, tmp_path):
+    out = tmp_path / "m.geoclf"
+    feedback = QgsProcessingFeedback()
+    progress = []
+    feedback.progressChanged.connect(progress.append)
+    result = processing.run(
+        "geoclf:trainclassifier",
+        {"INPUT": str(spiral), "LABEL": "species", "HIDDEN": "16,16", "ACTIVATION": 2, "EPOCHS": 30, "LEARNING_RATE": 0.02, "SEED": 4, "OUTPUT": str(out)},
+        feedback=feedback,
+    )
+    assert result["OUTPUT"] == str(out)
+    info = model_info(out)
+    assert info["architecture"] == {"inputs": 2, "hidden": [16, 16], "outputs": 3, "activation": "tanh"}
+    assert info["training"]["epochs"] == 30 and info["training"]["seed"] == 4 and info["training"]["lr"] == 0.02
+    assert progress and max(progress) == 100
+
+
+def test_train_from_a_memory_layer_with_selection(provider, spiral, tmp_path):
+    layer = memory_points(spiral_features(spiral))
+    layer.selectByIds([f.id() for f in layer.getFeatures() if f.id() % 2 == 0])
+    selected = layer.selectedFeatureCount()
+    out = tmp_path / "sel.geoclf"
+    source = QgsProcessingFeatureSourceDefinition(layer.id(), selectedFeaturesOnly=True)
+    processing.run("geoclf:trainclassifier", {"INPUT": source, "LABEL": "species", "EPOCHS": 5, "OUTPUT": str(out)})
+    info = model_info(out)
+    assert info["metrics"]["samples"] == selected == 150
+    assert "5186" in info["crs"] or "Central Belt 2010" in info["crs"]
+
+
+def test_predict_raster_matches_the_cli_cell_for_cell(provider, model_file, tmp_path):
+    out, probs = tmp_path / "classes.tif", tmp_path / "probs.tif"
+    processing.run(
+        "geoclf:predictclassraster",
+        {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 10, "OUTPUT": str(out), "PROBABILITIES": str(probs)},
+    )
+    geoclf("predict-raster", ",".join(map(str, EXTENT)), "-m", model_file, "-o", tmp_path / "cli.tif", "--resolution", 10, "-q")
+    plugin_codes, cli_codes = read_band(out), read_band(tmp_path / "cli.tif")
+    assert plugin_codes.shape == (200, 200)
+    np.testing.assert_array_equal(plugin_codes, cli_codes)
+    np.testing.assert_array_equal(np.stack([read_band(probs, b) for b in (1, 2, 3)]).argmax(axis=0), plugin_codes)
+
+
+def test_class_raster_opens_with_species_in_the_legend(provider, model_file, tmp_path):
+    out = tmp_path / "legend.tif"
+    processing.run("geoclf:predictclassraster", {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 20, "OUTPUT": str(out)})
+    layer = QgsRasterLayer(str(out), "classes")  # QGIS loads classes.qml, its default style
+    assert layer.isValid() and layer.crs().authid() == "EPSG:5186"
+    renderer = layer.renderer()
+    assert renderer.type() == "paletted"
+    assert [c.label for c in renderer.classes()] == ["crayfish", "diving beetle", "tadpole"]
+    assert [label for label, _ in renderer.legendSymbologyItems()] == ["crayfish", "diving beetle", "tadpole"]
+
+
+def test_class_raster_loaded_by_processing_gets_the_style(provider, model_file, tmp_path):
+    """The path a user takes in the toolbox: the output is loaded into the project, styled."""
+    out = tmp_path / "loaded.tif"
+    processing.runAndLoadResults(
+        "geoclf:predictclassraster", {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 40, "OUTPUT": str(out)}
+    )
+    layers = [l for l in QgsProject.instance().mapLayers().values() if l.source() == str(out)]
+    assert len(layers) == 1
+    renderer = layers[0].renderer()
+    assert renderer.type() == "paletted" and [c.label for c in renderer.classes()] == ["crayfish", "diving beetle", "tadpole"]
+
+
+def test_extent_in_another_crs(provider, model_file, tmp_path):
+    out = tmp_path / "wgs.tif"
+    processing.run(
+        "geoclf:predictclassraster",
+        {"MODEL": str(model_file), "EXTENT": "126.98,127.0,37.55,37.57 [EPSG:4326]", "PIXEL_SIZE": 25, "OUTPUT": str(out)},
+    )
+    layer = QgsRasterLayer(str(out), "w")
+    assert layer.crs().authid() == "EPSG:5186"
+    assert 190_000 < layer.extent().xMinimum() < 200_000
+
+
+def test_predict_points_from_a_memory_layer_in_another_crs(provider, model_file, spiral, tmp_path):
+    from qgis.core import QgsCoordinateTransform
+
+    transform = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:5186"), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
+    )
+    features = []
+    for x, y, species in spiral_features(spiral)[::10]:
+        point = transform.transform(QgsPointXY(x, y))
+        features.append((point.x(), point.y(), species))
+    layer = memory_points(features, crs="EPSG:4326")
+    out = tmp_path / "predicted.gpkg"
+    processing.run("geoclf:predictpoints", {"MODEL": str(model_file), "INPUT": layer.id(), "OUTPUT": str(out)})
+    result = QgsVectorLayer(str(out), "p", "ogr")
+    assert result.featureCount() == 30 and result.crs().authid() == "EPSG:4326"
+    names = result.fields().names()
+    assert {"predicted", "prob_crayfish", "prob_diving beetle", "prob_tadpole"} <= set(names)
+    rows = list(result.getFeatures())
+    assert np.mean([f["predicted"] == f["species"] for f in rows]) >= 0.9
+    assert all(abs(f["prob_crayfish"] + f["prob_diving beetle"] + f["prob_tadpole"] - 1) < 1e-5 for f in rows)
+
+
+@pytest.mark.parametrize("suffix", [".html", ".json"])
+def test_evaluate_writes_a_report(provider, model_file, spiral, tmp_path, suffix):
+    out = tmp_path / f"report{suffix}"
+    result = processing.run("geoclf:evaluate", {"MODEL": str(model_file), "INPUT": str(spiral), "OUTPUT": str(out)})
+    cli = json.loads(geoclf("evaluate", model_file, spiral, "--json").stdout)
+    assert result["ACCURACY"] == pytest.approx(cli["accuracy"]) and result["KAPPA"] == pytest.approx(cli["kappa"])
+    text = out.read_text()
+    if suffix == ".json":
+        assert json.loads(text) == cli
+    else:
+        assert "<table" in text and "diving beetle" in text and f"{cli['accuracy']:.3f}" in text
+
+
+def test_a_geoclf_error_becomes_a_processing_exception(provider, tmp_path):
+    layer = memory_points([(float(i), float(i), "crayfish") for i in range(10)])
+    with pytest.raises(QgsProcessingException, match="fewer than 2 classes"):
+        processing.run("geoclf:trainclassifier", {"INPUT": layer.id(), "LABEL": "species", "OUTPUT": str(tmp_path / "x.geoclf")})
+    assert listing(tmp_path) == set()
+
+
+def test_cancel_stops_geoclf_and_leaves_no_output(provider, model_file, tmp_path):
+    feedback = QgsProcessingFeedback()
+    feedback.progressChanged.connect(lambda value: feedback.cancel() if value > 0 else None)
+    with pytest.raises(QgsProcessingException, match="canceled"):
+        processing.run(
+            "geoclf:predictclassraster",
+            {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 0.4, "OUTPUT": str(tmp_path / "big.tif"), "PROBABILITIES": str(tmp_path / "p.tif")},
+            feedback=feedback,
+        )
+    assert listing(tmp_path) == set()
+
+
+def test_missing_executable_says_how_to_set_it(provider, tmp_path, monkeypatch, spiral):
+    monkeypatch.setenv("GEOCLF_EXECUTABLE", str(tmp_path / "nowhere" / "geoclf"))
+    with pytest.raises(QgsProcessingException, match="GEOCLF_EXECUTABLE points at .*not an executable file"):
+        processing.run("geoclf:trainclassifier", {"INPUT": str(spiral), "LABEL": "species", "OUTPUT": str(tmp_path / "x.geoclf")})
+    monkeypatch.delenv("GEOCLF_EXECUTABLE")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(QgsProcessingException, match="geoclf executable not found: .*Processing > Options > Providers > geoclf"):
+        processing.run("geoclf:trainclassifier", {"INPUT": str(spiral), "LABEL": "species", "OUTPUT": str(tmp_path / "x.geoclf")})

@@ -12,7 +12,7 @@ GEOCLF := $(VENV)/bin/geoclf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTENT := 199000,549000,201000,551000
 
-.PHONY: demo test test-core test-plugin venv qgis plugin-zip clean
+.PHONY: demo test test-core test-plugin venv qgis plugin-zip clean example-scratch example-cross-entropy example-why-relu
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -50,6 +50,16 @@ test-plugin: venv $(QGIS_VENV)/.installed
 		$(QGIS_VENV)/bin/python -m pytest tests/plugin --qgis_disable_gui
 
 test: test-core test-plugin
+
+# the teaching texts, reproduced (pictures in examples/output/)
+example-scratch: venv
+	$(VENV)/bin/python examples/scratch_network.py
+
+example-cross-entropy: venv
+	$(VENV)/bin/python examples/cross_entropy.py
+
+example-why-relu: venv
+	$(VENV)/bin/python examples/why_relu.py
 
 plugin-zip:
 	$(PYTHON) qgis_plugin/build_zip.py dist

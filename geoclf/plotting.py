@@ -109,7 +109,7 @@ def plot_class_map(
     points_column: str = "predicted",
     title: str = "Class map",
 ) -> Figure:
-    """A class map with its own colour table and class legend; samples (dots) and predicted points (crosses) on top."""
+    """A class map GeoTIFF from predict-raster, with its own colour table and class names."""
     with rasterio.open(path) as src:
         tags = src.tags()
         if "GEOCLF_CLASSES" not in tags:
@@ -121,6 +121,26 @@ def plot_class_map(
         extent = plotting_extent(src)
         crs = src.crs.to_wkt() if src.crs else None
     colors = ["#%02x%02x%02x" % table[code][:3] for code in range(len(classes))]
+    return plot_classes(codes, extent, classes, colors, crs, samples, label, points, points_column, title)
+
+
+def plot_classes(
+    codes: np.ndarray,
+    extent: tuple[float, float, float, float],
+    classes: list[str],
+    colors: list[str],
+    crs=None,
+    samples: gpd.GeoDataFrame | None = None,
+    label: str | None = None,
+    points: gpd.GeoDataFrame | None = None,
+    points_column: str = "predicted",
+    title: str = "Class map",
+) -> Figure:
+    """Class codes on a grid (row 0 at the top; codes >= len(classes) are nodata) with a legend of class names.
+
+    `extent` is (left, right, bottom, top); samples are drawn as dots coloured by
+    `label`, predicted points as crosses coloured by `points_column`.
+    """
     figure, ax = plt.subplots(figsize=(7.5, 6))
     masked = np.ma.masked_greater_equal(codes, len(classes))
     ax.imshow(masked, extent=extent, cmap=ListedColormap(colors), vmin=-0.5, vmax=len(classes) - 0.5, interpolation="nearest", alpha=0.85)

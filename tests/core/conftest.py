@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+from matplotlib import image
 
 import geoclf
 from geoclf.cli import main
@@ -73,3 +75,13 @@ def assert_one_line_error(result: CliResult, *needles: str) -> None:
     assert "Traceback" not in result.err
     for needle in needles:
         assert needle in result.err, (needle, result.err)
+
+
+def assert_real_picture(path, min_size=(400, 300)):
+    """A PNG of a sensible size with real content: many distinct colours, not one flat fill."""
+    pixels = image.imread(path)
+    height, width = pixels.shape[:2]
+    assert width >= min_size[0] and height >= min_size[1]
+    colours = np.unique((pixels[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) > 20
+    assert pixels[..., :3].std() > 0.05

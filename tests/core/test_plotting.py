@@ -1,19 +1,10 @@
 import numpy as np
 import pytest
-from matplotlib import image
+
+from conftest import assert_real_picture
 
 from geoclf import Grid, GeoclfError, predict_points, predict_raster, read_samples, spiral_samples
 from geoclf.plotting import plot_class_map, plot_history, plot_samples, save_figure
-
-
-def assert_real_picture(path, min_size=(400, 300)):
-    """A PNG of a sensible size with real content: many distinct colours, not one flat fill."""
-    pixels = image.imread(path)
-    height, width = pixels.shape[:2]
-    assert width >= min_size[0] and height >= min_size[1]
-    colours = np.unique((pixels[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
-    assert len(colours) > 20
-    assert pixels[..., :3].std() > 0.05
 
 
 def test_samples_map(tmp_path, spiral_gpkg, model):

@@ -12,7 +12,7 @@ GEOCLF := $(VENV)/bin/geoclf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTENT := 199000,549000,201000,551000
 
-.PHONY: demo test test-core test-plugin venv qgis plugin-zip clean example-scratch example-cross-entropy example-why-relu
+.PHONY: demo test test-core test-plugin venv qgis plugin-zip clean example-scratch example-cross-entropy example-why-relu example-four-features example-pond
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -60,6 +60,12 @@ example-cross-entropy: venv
 
 example-why-relu: venv
 	$(VENV)/bin/python examples/why_relu.py
+
+example-four-features: venv
+	$(VENV)/bin/python examples/four_features.py
+
+example-pond: venv
+	$(VENV)/bin/python examples/pond.py
 
 plugin-zip:
 	$(PYTHON) qgis_plugin/build_zip.py dist

@@ -37,11 +37,19 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
+_SUBMODULES = {
+    "colors", "datasets", "errors", "evaluation", "features", "grid", "model", "network",
+    "outputs", "plotting", "prediction", "raster", "samples", "training",
+}
+
+
 def __getattr__(name):
     if name in _EXPORTS:
         value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
         globals()[name] = value
         return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'geoclf' has no attribute {name!r}")
 
 

@@ -51,6 +51,27 @@ def _progress_options(command):
     )(command)
 
 
+def _covariate_option(help_text: str):
+    return click.option("--covariate", "covariates", multiple=True, metavar="NAME=PATH[:BAND]", help=help_text)
+
+
+def _covariates(values) -> tuple[tuple[str, str, int], ...]:
+    from .features import parse_covariate
+
+    return tuple(parse_covariate(value) for value in values)
+
+
+def _load_model(path, covariates=()):
+    """A model, with covariate inputs pointed at other rasters where --covariate says so."""
+    from .features import substitute_covariates
+    from .model import Model
+
+    model = Model.load(path)
+    if covariates:
+        model = model.with_inputs(substitute_covariates(model.inputs, _covariates(covariates)))
+    return model
+
+
 class Progress:
     """Progress to stderr as a tqdm bar, as plain percentage lines, or not at all."""
 
@@ -132,6 +153,11 @@ def make_samples(dataset, output, per_class, seed, noise, center, scale, crs, la
 @click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")
 @click.option("--layer", help="Point layer to read (default: the only point layer).")
 @click.option("--label", default="species", show_default=True, help="Field holding the class of each point.")
+@click.option("--features", help="Numeric fields of the samples to use as inputs, comma-separated.")
+@_covariate_option("A raster band sampled at each point as an input; repeatable. Points on nodata or outside are dropped.")
+@click.option("--no-xy", is_flag=True, help="Do not use the coordinates as inputs.")
+@click.option("--scaling", type=click.Choice(["standard", "minmax"]), default="standard", show_default=True,
+              help="Input scaling, with statistics from the training points.")
 @click.option("--hidden", default="64,64", show_default=True, help="Hidden layer widths, comma-separated.")
 @click.option("--activation", type=click.Choice(["relu", "sigmoid", "tanh"]), default="relu", show_default=True)
 @click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True)
@@ -146,19 +172,27 @@ def make_samples(dataset, output, per_class, seed, noise, center, scale, crs, la
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @_progress_options
 @_debug_option
-def train(samples, output, layer, label, hidden, activation, optimizer, lr, lr_schedule, epochs, batch_size, seed, val_fraction, device, overwrite, quiet, progress_mode):
-    """Train a classifier on labelled points and save it as one model file."""
+def train(samples, output, layer, label, features, covariates, no_xy, scaling, hidden, activation, optimizer, lr,
+          lr_schedule, epochs, batch_size, seed, val_fraction, device, overwrite, quiet, progress_mode):
+    """Train a classifier on labelled points and save it as one model file.
+
+    Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
+    """
+    from .features import describe_inputs
     from .outputs import check_destination
     from .samples import read_samples
     from .training import TrainingConfig, train as train_model
 
     config = TrainingConfig(
         hidden=_numbers(hidden, int, None, "--hidden"), activation=activation, optimizer=optimizer, lr=lr,
-        epochs=epochs, batch_size=batch_size, seed=seed, val_fraction=val_fraction, device=device, lr_schedule=lr_schedule,
+        epochs=epochs, batch_size=batch_size, seed=seed, val_fraction=val_fraction, device=device,
+        lr_schedule=lr_schedule, scaling=scaling,
     )
     config.check()
     check_destination(output, overwrite)
     data = read_samples(samples, layer, label)
+    attributes = tuple(f.strip() for f in features.split(",") if f.strip()) if features else ()
+    inputs = describe_inputs(data.points, not no_xy, attributes, _covariates(covariates))
     progress = Progress(_mode(quiet, progress_mode), epochs, "training", "epoch")
 
     def on_epoch(record):
@@ -166,7 +200,7 @@ def train(samples, output, layer, label, hidden, activation, optimizer, lr, lr_s
         progress.update_to(record["epoch"], **shown)
 
     try:
-        model = train_model(data, config, on_epoch)
+        model = train_model(data, config, on_epoch, inputs)
     finally:
         progress.close()
     model.save(output, overwrite=overwrite)
@@ -179,6 +213,8 @@ def train(samples, output, layer, label, hidden, activation, optimizer, lr, lr_s
     if "val_accuracy" in m:
         summary += f", validation accuracy {m['val_accuracy']:.3f} on {m['val_samples']} points"
     click.echo(summary)
+    if m["dropped_samples"]:
+        click.echo(f"dropped {m['dropped_samples']} of {m['dropped_samples'] + m['samples']} points where an input is missing (nodata or outside a covariate raster)")
     click.echo(f"model written to {output}")
 
 
@@ -201,7 +237,7 @@ def info(model, as_json):
         f"model        {model}",
         f"format       {meta['format']} v{meta['format_version']}, written by geoclf {meta['geoclf_version']}",
         f"network      {arch.inputs}-{'-'.join(map(str, arch.hidden))}-{arch.outputs} MLP, {arch.activation}",
-        "inputs       " + ", ".join(f"{spec['name']} ({spec['kind']})" for spec in loaded.inputs) + f"; {meta['scaling']['method']} scaling",
+        "inputs       " + ", ".join(spec.describe() for spec in loaded.inputs) + f"; {loaded.scaler.method} scaling",
         f"label        {loaded.label}",
         "classes      " + ", ".join(f"{code}={name} {color}" for code, (name, color) in enumerate(zip(loaded.classes, loaded.colors))),
         f"crs          {_crs_name(crs)}",
@@ -232,12 +268,15 @@ def _fmt(value) -> str:
 @click.option("--size", help="W,H: number of columns and rows instead of --resolution.")
 @click.option("--like", type=click.Path(), help="Copy the grid (transform, size, CRS) of this raster exactly.")
 @click.option("--probabilities", type=click.Path(dir_okay=False), help="Also write one float32 band per class.")
+@_covariate_option("Read the model's covariate NAME from another raster (e.g. a new year's); repeatable.")
+@click.option("--resampling", type=click.Choice(["bilinear", "nearest", "cubic", "average"]), default="bilinear", show_default=True,
+              help="How covariate rasters are resampled onto the output grid (nearest for categorical rasters).")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--force", is_flag=True, help="Allow grids over the size limit.")
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 @_progress_options
 @_debug_option
-def predict_raster(extent, model_path, output, resolution, size, like, probabilities, device, force, overwrite, quiet, progress_mode):
+def predict_raster(extent, model_path, output, resolution, size, like, probabilities, covariates, resampling, device, force, overwrite, quiet, progress_mode):
     """Classify every cell of a grid into a GeoTIFF class map.
 
     EXTENT is xmin,ymin,xmax,ymax in the model's CRS, optionally followed by
@@ -245,18 +284,17 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     grid). Without EXTENT or --like, the model's training extent is used.
     """
     from .grid import padded, resolve_grid
-    from .model import Model
     from .network import resolve_device
     from .raster import predict_raster as draw
 
-    model = Model.load(model_path)
+    model = _load_model(model_path, covariates)
     if extent is None and like is None:
         extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
     grid = resolve_grid(extent, model.crs, resolution, _numbers(size, int, 2, "--size") if size else None, like)
     torch_device = resolve_device(device)
     progress = Progress(_mode(quiet, progress_mode), grid.cells, "classifying", "cells")
     try:
-        draw(model, grid, output, probabilities, overwrite, force, torch_device, lambda done, total: progress.update_to(done))
+        draw(model, grid, output, probabilities, overwrite, force, torch_device, lambda done, total: progress.update_to(done), resampling)
     finally:
         progress.close()
     xres, yres = grid.resolution
@@ -270,17 +308,20 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
 @click.argument("points", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Point file to write (.gpkg).")
 @click.option("--layer", help="Point layer to read (default: the only point layer).")
+@_covariate_option("Read the model's covariate NAME from another raster; repeatable.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @_debug_option
-def predict_points(model_path, points, output, layer, overwrite):
-    """Copy points with their predicted class and one probability column per class."""
-    from .model import Model
+def predict_points(model_path, points, output, layer, covariates, overwrite):
+    """Copy points with their predicted class and one probability column per class.
+
+    Points missing an input (a covariate's nodata, or outside its raster) get an empty class.
+    """
     from .outputs import check_destination
     from .prediction import predict_points as classify
     from .samples import choose_point_layer, read_points, write_points
 
     check_destination(output, overwrite)
-    model = Model.load(model_path)
+    model = _load_model(model_path, covariates)
     layer = choose_point_layer(points, layer)
     result = classify(model, read_points(points, layer), where=str(points))
     write_points(result, output, layer=layer, overwrite=overwrite)
@@ -293,15 +334,15 @@ def predict_points(model_path, points, output, layer, overwrite):
 @click.argument("samples", type=click.Path())
 @click.option("--layer", help="Point layer to read (default: the only point layer).")
 @click.option("--label", help="Field with the true class (default: the model's label field).")
+@_covariate_option("Read the model's covariate NAME from another raster; repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 @_debug_option
-def evaluate(model_path, samples, layer, label, as_json):
+def evaluate(model_path, samples, layer, label, covariates, as_json):
     """Accuracy, Cohen's kappa, per-class precision/recall/F1 and the confusion matrix on labelled points."""
     from .evaluation import evaluate as score, format_report
-    from .model import Model
     from .samples import read_samples
 
-    model = Model.load(model_path)
+    model = _load_model(model_path, covariates)
     report = score(model, read_samples(samples, layer, label or model.label), where=str(samples))
     click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
 

@@ -24,13 +24,20 @@ def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict
             f"{where}: labels {', '.join(map(repr, unknown))} in {samples.label!r} are not classes of the model "
             f"({', '.join(map(repr, model.classes))}); check --label or remove those points"
         )
-    predicted = predict_points(model, samples.points, where)[PREDICTED_COLUMN].to_numpy()
+    predicted = predict_points(model, samples.points, where)[PREDICTED_COLUMN]
+    scored = predicted.notna().to_numpy()  # points missing an input have no prediction
+    skipped = int((~scored).sum())
+    predicted = predicted.to_numpy()
+    if not scored.any():
+        raise GeoclfError(f"{where}: no point has a value for every input of the model; check that the rasters cover them")
+    truth, predicted = truth[scored], predicted[scored].astype(str)
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=model.classes, zero_division=0
     )
     agreement = cohen_kappa_score(truth, predicted, labels=model.classes)
     return {
         "samples": int(len(truth)),
+        "skipped": skipped,
         "accuracy": float(accuracy_score(truth, predicted)),
         "kappa": float(agreement) if np.isfinite(agreement) else None,
         "classes": model.classes,
@@ -48,7 +55,7 @@ def format_report(report: dict) -> str:
     names = report["classes"]
     width = max(12, *(len(n) for n in names)) + 2
     lines = [
-        f"samples   {report['samples']}",
+        f"samples   {report['samples']}" + (f" ({report['skipped']} skipped: an input is missing)" if report["skipped"] else ""),
         f"accuracy  {report['accuracy']:.3f}",
         f"kappa     {kappa}",
         "",

@@ -1,57 +1,155 @@
-"""From sample points to the numbers the network sees, and their scaling.
+"""From points or grid cells to the numbers the network sees, and their scaling.
 
-An input is described by a small dict ({"name": "x", "kind": "coordinate"}) that
-the model file stores, so prediction rebuilds exactly the inputs training used.
+An input is a coordinate (x, y in the model's CRS), an attribute (a numeric column of
+the point layer) or a covariate (a raster band sampled where the point or cell is).
+Each is described by an InputSpec that the model file stores, so prediction rebuilds
+exactly the inputs training used. Values come with a validity mask: a covariate that
+is nodata or outside its raster makes that point or cell unusable, not a wrong number.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import GeoclfError
 
-if TYPE_CHECKING:  # the model file needs the scaler, not geopandas
+if TYPE_CHECKING:  # the model file needs the specs and the scaler, not geopandas
     import geopandas as gpd
 
-COORDINATE_INPUTS = ({"name": "x", "kind": "coordinate"}, {"name": "y", "kind": "coordinate"})
+    from .grid import Grid
+
+KINDS = ("coordinate", "attribute", "covariate")
+SCALINGS = ("standard", "minmax")
+RESAMPLINGS = ("nearest", "bilinear", "cubic", "average")
+_COVARIATE_PATTERN = re.compile(r"^(?P<name>[^=]+)=(?P<path>.+?)(:(?P<band>\d+))?$")
 
 
-def coordinates(points: gpd.GeoDataFrame) -> np.ndarray:
+@dataclass(frozen=True)
+class InputSpec:
+    """One network input. Covariates also carry their raster: path, band, CRS (WKT) and nodata."""
+
+    name: str
+    kind: str
+    path: str | None = None
+    band: int | None = None
+    crs: str | None = None
+    nodata: float | None = None
+
+    def to_dict(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "InputSpec":
+        if data.get("kind") not in KINDS:
+            raise ValueError(f"unknown input kind {data.get('kind')!r}")
+        band = data.get("band")
+        return cls(
+            name=str(data["name"]), kind=str(data["kind"]), path=data.get("path"),
+            band=int(band) if band is not None else None, crs=data.get("crs"), nodata=data.get("nodata"),
+        )
+
+    def describe(self) -> str:
+        if self.kind == "covariate":
+            return f"{self.name} (covariate: {self.path} band {self.band})"
+        return f"{self.name} ({self.kind})"
+
+
+COORDINATE_INPUTS = (InputSpec("x", "coordinate"), InputSpec("y", "coordinate"))
+
+
+# -- describing the inputs ----------------------------------------------------------------
+
+
+def parse_covariate(text: str) -> tuple[str, str, int]:
+    """'depth=rasters/depth.tif:2' -> ('depth', 'rasters/depth.tif', 2); the band defaults to 1."""
+    match = _COVARIATE_PATTERN.match(text.strip())
+    if not match or not match.group("name").strip():
+        raise GeoclfError(f"cannot read --covariate {text!r}: write it as NAME=PATH or NAME=PATH:BAND")
+    return match.group("name").strip(), match.group("path"), int(match.group("band") or 1)
+
+
+def covariate_spec(name: str, path: str | os.PathLike, band: int = 1) -> InputSpec:
+    """A covariate input after checking that its raster and band can be read."""
+    import rasterio
+
+    path = Path(path)
+    if not path.is_file():
+        raise GeoclfError(f"covariate {name!r}: {path} does not exist; check the path in --covariate {name}=PATH")
+    try:
+        with rasterio.open(path) as src:
+            if not 1 <= band <= src.count:
+                raise GeoclfError(f"covariate {name!r}: {path} has {src.count} band(s), not band {band}; write {name}={path}:BAND")
+            crs = src.crs.to_wkt() if src.crs else None
+            nodata = src.nodatavals[band - 1]
+    except rasterio.errors.RasterioIOError:
+        raise GeoclfError(f"covariate {name!r}: {path} is not a raster GDAL can read") from None
+    if crs is None:
+        raise GeoclfError(f"covariate {name!r}: {path} has no CRS; assign one (e.g. gdal_edit.py -a_srs) so points can be placed on it")
+    return InputSpec(name, "covariate", str(path.resolve()), band, crs, None if nodata is None else float(nodata))
+
+
+def describe_inputs(
+    points: "gpd.GeoDataFrame",
+    use_xy: bool = True,
+    attributes: tuple[str, ...] = (),
+    covariates: tuple[tuple[str, str, int], ...] = (),
+) -> list[InputSpec]:
+    """The inputs a user asked for, checked against the sample layer and the rasters."""
+    import pandas
+
+    specs = list(COORDINATE_INPUTS) if use_xy else []
+    for column in attributes:
+        if column not in points.columns or column == points.geometry.name:
+            fields = ", ".join(c for c in points.columns if c != points.geometry.name) or "none"
+            raise GeoclfError(f"--features: the samples have no field {column!r}; their fields are: {fields}")
+        if not pandas.api.types.is_numeric_dtype(points[column]):
+            raise GeoclfError(f"--features: field {column!r} is not numeric ({points[column].dtype}); give numeric fields only")
+        specs.append(InputSpec(column, "attribute"))
+    specs += [covariate_spec(name, path, band) for name, path, band in covariates]
+    if not specs:
+        raise GeoclfError("no inputs: --no-xy drops the coordinates, so give --features or --covariate as well")
+    names = [spec.name for spec in specs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise GeoclfError(f"input names must be unique, but {', '.join(repeated)} appear more than once; rename a covariate")
+    return specs
+
+
+def substitute_covariates(specs: list[InputSpec], replacements: tuple[tuple[str, str, int], ...]) -> list[InputSpec]:
+    """Point covariate inputs at other rasters (a new year's data), by name; every covariate is re-checked."""
+    covariates = {spec.name for spec in specs if spec.kind == "covariate"}
+    given = {}
+    for name, path, band in replacements:
+        if name not in covariates:
+            known = ", ".join(sorted(covariates)) or "none"
+            raise GeoclfError(f"--covariate {name}: the model has no covariate input {name!r}; its covariates are: {known}")
+        given[name] = (path, band)
+    return [
+        covariate_spec(spec.name, *given.get(spec.name, (spec.path, spec.band))) if spec.kind == "covariate" else spec
+        for spec in specs
+    ]
+
+
+def check_covariates(specs: list[InputSpec]) -> list[InputSpec]:
+    """Every covariate's raster re-checked (exists, readable, has the band) before any work starts."""
+    return substitute_covariates(specs, ())
+
+
+# -- values at points ---------------------------------------------------------------------
+
+
+def coordinates(points: "gpd.GeoDataFrame") -> np.ndarray:
     """The (n, 2) float64 array of point coordinates, in the layer's CRS."""
     return np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()]).astype(np.float64)
 
 
-@dataclass(frozen=True)
-class Standardizer:
-    """Zero mean, unit variance per input, with statistics from the training points.
-
-    Coordinates in metres are 10^5..10^6 in size; unscaled, they would saturate the
-    first layer. The statistics travel in the model so prediction scales the same way.
-    """
-
-    mean: np.ndarray
-    scale: np.ndarray
-
-    @classmethod
-    def fit(cls, values: np.ndarray) -> "Standardizer":
-        scale = values.std(axis=0)
-        return cls(mean=values.mean(axis=0), scale=np.where(scale > 0, scale, 1.0))
-
-    def transform(self, values: np.ndarray) -> np.ndarray:
-        return ((values - self.mean) / self.scale).astype(np.float32)
-
-    def to_dict(self) -> dict:
-        return {"method": "standard", "mean": self.mean.tolist(), "scale": self.scale.tolist()}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Standardizer":
-        return cls(mean=np.asarray(data["mean"], dtype=np.float64), scale=np.asarray(data["scale"], dtype=np.float64))
-
-
-def to_model_crs(points: gpd.GeoDataFrame, model_crs, where: str) -> gpd.GeoDataFrame:
+def to_model_crs(points: "gpd.GeoDataFrame", model_crs, where: str) -> "gpd.GeoDataFrame":
     """Points in the model's CRS: reprojected when they come in another one.
 
     Points with no CRS cannot be placed against a model that has one; guessing
@@ -65,3 +163,153 @@ def to_model_crs(points: gpd.GeoDataFrame, model_crs, where: str) -> gpd.GeoData
             "assign the points' CRS (e.g. in QGIS or with ogr2ogr -a_srs) and try again"
         )
     return points.to_crs(model_crs)
+
+
+def sample_covariate(spec: InputSpec, points: "gpd.GeoDataFrame") -> tuple[np.ndarray, np.ndarray]:
+    """The band value of the cell under each point (reprojected to the raster's CRS), and whether it is valid."""
+    import rasterio
+
+    with rasterio.open(spec.path) as src:
+        located = points.to_crs(src.crs.to_wkt()) if points.crs is not None else points
+        xy = coordinates(located)
+        rows, cols = rasterio.transform.rowcol(src.transform, xy[:, 0], xy[:, 1])
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        inside = (rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width)
+        values = np.full(len(xy), np.nan)
+        if inside.any():
+            sampled = np.ma.masked_array(list(src.sample(xy[inside], indexes=spec.band, masked=True)))
+            values[inside] = np.ma.filled(sampled.astype(np.float64).ravel(), np.nan)
+    return values, np.isfinite(values)
+
+
+def input_values(points: "gpd.GeoDataFrame", specs: list[InputSpec], model_crs, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """(values (n, inputs), valid (n,)) for points; a point is invalid where any input is missing."""
+    located = to_model_crs(points, model_crs, where)
+    columns, valid = [], np.ones(len(points), dtype=bool)
+    missing = [spec.name for spec in specs if spec.kind == "attribute" and spec.name not in points.columns]
+    if missing:
+        raise GeoclfError(f"{where} lacks the field(s) {', '.join(missing)} that the model uses as inputs; add them")
+    xy = coordinates(located)
+    for spec in specs:
+        if spec.kind == "coordinate":
+            column = xy[:, 0 if spec.name == "x" else 1]
+        elif spec.kind == "attribute":
+            column = np.asarray(points[spec.name].to_numpy(), dtype=np.float64)
+        else:
+            column, ok = sample_covariate(spec, located)
+            valid &= ok
+        valid &= np.isfinite(column)
+        columns.append(column)
+    return np.column_stack(columns), valid
+
+
+# -- values on a grid ---------------------------------------------------------------------
+
+
+class GridInputs:
+    """Input values for every cell of a grid, window by window.
+
+    Covariates are opened once as WarpedVRTs aligned to the grid (reprojected and
+    resampled on the fly), so rasters in any CRS or resolution just work.
+    """
+
+    def __init__(self, specs: list[InputSpec], grid: "Grid", model_crs, resampling: str = "bilinear"):
+        import pyproj
+        import rasterio
+        from rasterio.enums import Resampling
+        from rasterio.vrt import WarpedVRT
+
+        if resampling not in RESAMPLINGS:
+            raise GeoclfError(f"unknown --resampling {resampling!r}; choose from {', '.join(RESAMPLINGS)}")
+        attributes = [spec.name for spec in specs if spec.kind == "attribute"]
+        if attributes:
+            raise GeoclfError(
+                f"the model uses attribute inputs ({', '.join(attributes)}), known only at sample points, so it cannot "
+                "draw a raster; use predict-points or evaluate, or train with covariate rasters instead"
+            )
+        self.specs, self.grid = specs, grid
+        self._to_model = None
+        if grid.crs is not None and model_crs is not None and grid.crs != model_crs:
+            self._to_model = pyproj.Transformer.from_crs(grid.crs, model_crs, always_xy=True).transform
+        elif model_crs is not None and grid.crs is None:
+            raise GeoclfError(f"the grid has no CRS but the model is in {model_crs.to_string()}; give a grid with a CRS")
+        self._sources, self._vrts = [], {}
+        if any(spec.kind == "covariate" for spec in specs) and grid.crs is None:
+            raise GeoclfError("the grid has no CRS, so covariate rasters cannot be aligned to it; give a grid with a CRS")
+        for spec in specs:
+            if spec.kind == "covariate":
+                source = rasterio.open(spec.path)
+                self._sources.append(source)
+                self._vrts[spec.name] = WarpedVRT(
+                    source, crs=grid.crs.to_wkt(), transform=grid.transform, width=grid.width, height=grid.height,
+                    resampling=Resampling[resampling], src_nodata=source.nodatavals[spec.band - 1], nodata=np.nan,
+                    dtype="float64",
+                )
+
+    def read(self, window) -> tuple[np.ndarray, np.ndarray]:
+        """(values (cells, inputs), valid (cells,)) for the window's cells, row-major."""
+        x, y = self.grid.cell_centers(window)
+        if self._to_model is not None and any(spec.kind == "coordinate" for spec in self.specs):
+            x, y = self._to_model(x, y)
+        columns, valid = [], np.ones(x.shape, dtype=bool)
+        for spec in self.specs:
+            if spec.kind == "coordinate":
+                columns.append(x if spec.name == "x" else y)
+                continue
+            band = self._vrts[spec.name].read(spec.band, window=window, masked=True)
+            column = np.ma.filled(band.astype(np.float64), np.nan).ravel()
+            valid &= np.isfinite(column)
+            columns.append(column)
+        return np.column_stack(columns), valid
+
+    def close(self) -> None:
+        for vrt in self._vrts.values():
+            vrt.close()
+        for source in self._sources:
+            source.close()
+
+    def __enter__(self) -> "GridInputs":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+# -- scaling ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """(value - offset) / scale per input, with statistics from the training points.
+
+    'standard': zero mean, unit variance. 'minmax': the training range maps to [0, 1]
+    (the second teaching text's choice). Coordinates in metres are 10^5..10^6 in size;
+    unscaled, they would saturate the first layer. The statistics travel in the model.
+    """
+
+    method: str
+    offset: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def fit(cls, values: np.ndarray, method: str = "standard") -> "Scaler":
+        if method == "standard":
+            offset, scale = values.mean(axis=0), values.std(axis=0)
+        elif method == "minmax":
+            offset, scale = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
+        else:
+            raise GeoclfError(f"unknown --scaling {method!r}; choose from {', '.join(SCALINGS)}")
+        return cls(method, offset, np.where(scale > 0, scale, 1.0))
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return ((values - self.offset) / self.scale).astype(np.float32)
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "offset": self.offset.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Scaler":
+        if data["method"] not in SCALINGS:
+            raise ValueError(f"unknown scaling {data['method']!r}")
+        return cls(data["method"], np.asarray(data["offset"], dtype=np.float64), np.asarray(data["scale"], dtype=np.float64))
+

@@ -6,6 +6,7 @@ rebuild the network, the tensors fill in its weights, and every field is checked
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from safetensors.torch import safe_open, save_file
 
 from . import __version__
 from .errors import GeoclfError
-from .features import Standardizer
+from .features import InputSpec, Scaler
 from .network import Architecture
 from .outputs import atomic_output
 
@@ -35,8 +36,8 @@ class Model:
 
     network: torch.nn.Module
     architecture: Architecture
-    inputs: list[dict]
-    scaler: Standardizer
+    inputs: list[InputSpec]
+    scaler: Scaler
     classes: list[str]
     colors: list[str]
     label: str
@@ -53,7 +54,11 @@ class Model:
 
     @property
     def input_names(self) -> list[str]:
-        return [spec["name"] for spec in self.inputs]
+        return [spec.name for spec in self.inputs]
+
+    def with_inputs(self, inputs: list[InputSpec]) -> "Model":
+        """The same model reading its inputs elsewhere (e.g. a covariate pointed at a new raster)."""
+        return dataclasses.replace(self, inputs=list(inputs))
 
     # -- prediction -------------------------------------------------------------------
 
@@ -82,7 +87,7 @@ class Model:
             "format_version": FORMAT_VERSION,
             "geoclf_version": self.geoclf_version,
             "architecture": self.architecture.to_dict(),
-            "inputs": self.inputs,
+            "inputs": [spec.to_dict() for spec in self.inputs],
             "scaling": self.scaler.to_dict(),
             "classes": self.classes,
             "colors": self.colors,
@@ -129,8 +134,8 @@ class Model:
             model = cls(
                 network=network.eval(),
                 architecture=architecture,
-                inputs=list(meta["inputs"]),
-                scaler=Standardizer.from_dict(meta["scaling"]),
+                inputs=[InputSpec.from_dict(spec) for spec in meta["inputs"]],
+                scaler=Scaler.from_dict(meta["scaling"]),
                 classes=[str(c) for c in meta["classes"]],
                 colors=[str(c) for c in meta["colors"]],
                 label=str(meta["label"]),

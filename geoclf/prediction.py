@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
-from .features import coordinates, to_model_crs
+from .features import check_covariates, input_values
 from .model import Model
 
 PREDICTED_COLUMN = "predicted"
@@ -16,11 +16,18 @@ def probability_column(name: str) -> str:
 
 
 def predict_points(model: Model, points: gpd.GeoDataFrame, where: str = "the points", device: str = "cpu") -> gpd.GeoDataFrame:
-    """A copy of the points, in their own CRS, with the predicted class and one probability column per class."""
-    values = coordinates(to_model_crs(points, model.crs, where))
-    probs = model.predict_proba(values, device=device)
+    """A copy of the points, in their own CRS, with the predicted class and one probability column per class.
+
+    Points missing an input (a covariate's nodata, or outside its raster) get no
+    prediction: an empty class and NaN probabilities.
+    """
+    values, valid = input_values(points, check_covariates(model.inputs), model.crs, where)
+    probs = np.full((len(points), len(model.classes)), np.nan)
+    if valid.any():
+        probs[valid] = model.predict_proba(values[valid], device=device)
     result = points.copy()
-    result[PREDICTED_COLUMN] = np.asarray(model.classes, dtype=object)[probs.argmax(axis=1)]
+    names = np.asarray(model.classes, dtype=object)
+    result[PREDICTED_COLUMN] = np.where(valid, names[np.nan_to_num(probs).argmax(axis=1)], None)
     for code, name in enumerate(model.classes):
-        result[probability_column(name)] = probs[:, code].astype(np.float64)
+        result[probability_column(name)] = probs[:, code]
     return result

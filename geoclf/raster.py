@@ -14,11 +14,11 @@ import xml.etree.ElementTree as ET
 from typing import Callable
 
 import numpy as np
-import pyproj
 import rasterio
 
 from .colors import rgb255
 from .errors import GeoclfError
+from .features import GridInputs, check_covariates
 from .grid import MAX_CELLS, Grid
 from .model import Model
 from .outputs import atomic_output, check_destination, sidecar
@@ -26,23 +26,6 @@ from .outputs import atomic_output, check_destination, sidecar
 NODATA_CLASS = 255
 BLOCK = 256  # GeoTIFF tile size and prediction window: 65,536 cells per forward pass
 GDAL_CACHE_MB = 64
-
-
-def _center_transformer(grid: Grid, model: Model):
-    """A function taking grid-CRS centres to model-CRS inputs (identity when they agree)."""
-    model_crs = model.crs
-    if grid.crs is None or model_crs is None or grid.crs == model_crs:
-        if model_crs is not None and grid.crs is None:
-            raise GeoclfError(f"the grid has no CRS but the model is in {model_crs.to_string()}; give a grid with a CRS")
-        return lambda x, y: (x, y)
-    transformer = pyproj.Transformer.from_crs(grid.crs, model_crs, always_xy=True)
-    return transformer.transform
-
-
-def check_raster_inputs(model: Model) -> None:
-    kinds = {spec["kind"] for spec in model.inputs}
-    if kinds != {"coordinate"}:
-        raise GeoclfError("this model uses inputs other than coordinates; predict-raster cannot draw it yet")
 
 
 def class_band_description(model: Model) -> str:
@@ -58,21 +41,23 @@ def predict_raster(
     force: bool = False,
     device: str = "cpu",
     progress: Callable[[int, int], None] | None = None,
+    resampling: str = "bilinear",
 ) -> None:
     """Write the class map (uint8 codes, nodata 255) and optionally one float32 probability band per class.
 
+    A cell where any input is missing (a covariate's nodata, or outside its raster) is
+    nodata. Covariates are resampled onto the grid with `resampling`.
     `progress(done, total)` is called with cell counts after each window.
     """
-    check_raster_inputs(model)
     if grid.cells > MAX_CELLS and not force:
         raise GeoclfError(
             f"the grid is {grid.width} x {grid.height} = {grid.cells:,} cells, over the limit of {MAX_CELLS:,}; "
             "use a coarser --resolution, or --force if you mean it"
         )
+    specs = check_covariates(model.inputs)
     outputs = [path, sidecar(path, ".qml")] + ([probabilities] if probabilities else [])
     for output in outputs:
         check_destination(output, overwrite)
-    to_model_crs = _center_transformer(grid, model)
     profile = {
         "driver": "GTiff",
         "width": grid.width,
@@ -85,9 +70,11 @@ def predict_raster(
         "compress": "deflate",
         "BIGTIFF": "IF_SAFER",
     }
+    count = len(model.classes)
     with contextlib.ExitStack() as stack:
         # GDAL's block cache defaults to 5% of RAM; capped, memory stays flat for any grid size.
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
+        inputs = stack.enter_context(GridInputs(specs, grid, model.crs, resampling))
         temporary = [stack.enter_context(atomic_output(output, overwrite)) for output in outputs]
         classes_out = stack.enter_context(
             rasterio.open(temporary[0], "w", count=1, dtype="uint8", nodata=NODATA_CLASS, **profile)
@@ -95,17 +82,21 @@ def predict_raster(
         probs_out = None
         if probabilities:
             probs_out = stack.enter_context(
-                rasterio.open(temporary[2], "w", count=len(model.classes), dtype="float32", nodata=np.nan, predictor=3, **profile)
+                rasterio.open(temporary[2], "w", count=count, dtype="float32", nodata=np.nan, predictor=3, **profile)
             )
         done = 0
         for window in grid.windows(BLOCK):
-            x, y = to_model_crs(*grid.cell_centers(window))
-            probs = model.predict_proba(np.column_stack([x, y]), device=device)
+            values, valid = inputs.read(window)
+            codes = np.full(len(valid), NODATA_CLASS, dtype=np.uint8)
+            probs = np.full((len(valid), count), np.nan, dtype=np.float32)
+            if valid.any():
+                probs[valid] = model.predict_proba(values[valid], device=device)
+                codes[valid] = probs[valid].argmax(axis=1)
             shape = (int(window.height), int(window.width))
-            classes_out.write(probs.argmax(axis=1).astype(np.uint8).reshape(shape), 1, window=window)
+            classes_out.write(codes.reshape(shape), 1, window=window)
             if probs_out is not None:
-                probs_out.write(probs.T.reshape((len(model.classes), *shape)), window=window)
-            done += shape[0] * shape[1]
+                probs_out.write(probs.T.reshape((count, *shape)), window=window)
+            done += len(valid)
             if progress is not None:
                 progress(done, grid.cells)
         _describe_class_raster(classes_out, model)

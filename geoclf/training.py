@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 
 from .colors import class_colors
 from .errors import GeoclfError
-from .features import COORDINATE_INPUTS, Standardizer, coordinates
+from .features import COORDINATE_INPUTS, SCALINGS, InputSpec, Scaler, input_values
 from .model import Model
 from .network import ACTIVATIONS, Architecture, resolve_device
 from .samples import Samples
@@ -37,6 +37,7 @@ class TrainingConfig:
     val_fraction: float = 0.0
     device: str = "cpu"
     lr_schedule: str = "cosine"  # cosine decay to 0 ends training settled; "constant" is the teaching text's
+    scaling: str = "standard"  # or "minmax", the second teaching text's
 
     def check(self) -> None:
         if not self.hidden or any(width < 1 for width in self.hidden):
@@ -53,6 +54,8 @@ class TrainingConfig:
             raise GeoclfError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise GeoclfError(f"unknown --lr-schedule {self.lr_schedule!r}; choose from {', '.join(LR_SCHEDULES)}")
+        if self.scaling not in SCALINGS:
+            raise GeoclfError(f"unknown --scaling {self.scaling!r}; choose from {', '.join(SCALINGS)}")
         if not 0 <= self.val_fraction < 1:
             raise GeoclfError(f"--val-fraction must be in [0, 1), got {self.val_fraction}")
 
@@ -62,9 +65,10 @@ class TrainingConfig:
         return data
 
 
-def encode_labels(samples: Samples) -> tuple[list[str], np.ndarray]:
-    """Class names in code order (sorted) and the code of each sample, after the checks training needs."""
-    classes, codes = np.unique(samples.labels, return_inverse=True)
+def encode_labels(samples: Samples, keep: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
+    """Class names in code order (sorted) and the code of each kept sample, after the checks training needs."""
+    labels = samples.labels if keep is None else samples.labels[keep]
+    classes, codes = np.unique(labels, return_inverse=True)
     counts = np.bincount(codes, minlength=len(classes))
     if len(classes) < 2:
         only = f" (only {classes[0]!r})" if len(classes) else ""
@@ -93,21 +97,37 @@ def _split(values, codes, fraction, seed):
         ) from None
 
 
+def usable_values(samples: Samples, inputs: list[InputSpec]) -> tuple[np.ndarray, np.ndarray]:
+    """Input values of the samples and which samples have all of them (covariate nodata or outside: not)."""
+    values, valid = input_values(samples.points, inputs, samples.crs, "the samples")
+    if not valid.any():
+        raise GeoclfError(
+            f"none of the {len(valid)} samples has a value for every input (covariates nodata or outside their rasters, "
+            "or empty attributes); check that the rasters cover the samples"
+        )
+    return values[valid], valid
+
+
 def train(
     samples: Samples,
     config: TrainingConfig = TrainingConfig(),
     on_epoch: Callable[[dict], None] | None = None,
+    inputs: list[InputSpec] | None = None,
 ) -> Model:
-    """Fit an MLP to the sample coordinates; `on_epoch` receives each epoch's losses."""
+    """Fit an MLP to the samples' inputs (by default their coordinates); `on_epoch` receives each epoch's losses.
+
+    Samples missing an input value are dropped and counted in the model's metrics.
+    """
     config.check()
     device = resolve_device(config.device)
-    classes, codes = encode_labels(samples)
-    values = coordinates(samples.points)
+    inputs = list(inputs) if inputs is not None else list(COORDINATE_INPUTS)
+    values, valid = usable_values(samples, inputs)
+    classes, codes = encode_labels(samples, valid)
     train_x, train_y, val_x, val_y = _split(values, codes, config.val_fraction, config.seed)
 
     torch.manual_seed(config.seed)
-    scaler = Standardizer.fit(train_x)
-    architecture = Architecture(len(COORDINATE_INPUTS), tuple(config.hidden), len(classes), config.activation)
+    scaler = Scaler.fit(train_x, config.scaling)
+    architecture = Architecture(len(inputs), tuple(config.hidden), len(classes), config.activation)
     network = architecture.build().to(device)
     optimizer = OPTIMIZERS[config.optimizer](network.parameters(), lr=config.lr)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs) if config.lr_schedule == "cosine" else None
@@ -143,6 +163,7 @@ def train(
 
     metrics = {
         "samples": int(len(values)),
+        "dropped_samples": int((~valid).sum()),
         "train_samples": int(len(train_x)),
         "class_counts": {name: int(n) for name, n in zip(classes, np.bincount(codes, minlength=len(classes)))},
         "seconds": round(seconds, 3),
@@ -154,13 +175,13 @@ def train(
     return Model(
         network=network.cpu().eval(),
         architecture=architecture,
-        inputs=[dict(spec) for spec in COORDINATE_INPUTS],
+        inputs=inputs,
         scaler=scaler,
         classes=classes,
         colors=class_colors(len(classes)),
         label=samples.label,
         crs_wkt=samples.crs.to_wkt() if samples.crs is not None else None,
-        extent=tuple(float(v) for v in samples.points.total_bounds),
+        extent=tuple(float(v) for v in samples.points[valid].total_bounds),
         training=config.to_dict(),
         metrics=metrics,
         history=history,

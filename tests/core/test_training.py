@@ -69,7 +69,8 @@ def test_model_carries_what_prediction_needs(spiral_gpkg):
     assert model.crs.to_epsg() == 5186
     np.testing.assert_allclose(model.extent, samples.points.total_bounds)
     values = coordinates(samples.points)
-    np.testing.assert_allclose(model.scaler.mean, values.mean(axis=0))
+    np.testing.assert_allclose(model.scaler.offset, values.mean(axis=0))
+    np.testing.assert_allclose(model.scaler.scale, values.std(axis=0))
     assert len(model.colors) == 3 and len(set(model.colors)) == 3
     assert model.input_names == ["x", "y"]
 

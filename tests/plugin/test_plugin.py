@@ -21,7 +21,7 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from conftest import EXTENT, PLUGIN_DIR, geoclf, listing, model_info, read_band
+from conftest import EXTENT, GEOCLF, PLUGIN_DIR, geoclf, listing, model_info, read_band
 
 QGIS_EXTENT = f"{EXTENT[0]},{EXTENT[2]},{EXTENT[1]},{EXTENT[3]} [EPSG:5186]"  # QGIS writes xmin,xmax,ymin,ymax
 ALGORITHMS = {"trainclassifier", "predictclassraster", "predictpoints", "evaluate", "spiralsamples"}
@@ -217,3 +217,28 @@ def test_missing_executable_says_how_to_set_it(provider, tmp_path, monkeypatch, 
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(QgsProcessingException, match="geoclf executable not found: .*Processing > Options > Providers > geoclf"):
         processing.run("geoclf:trainclassifier", {"INPUT": str(spiral), "LABEL": "species", "OUTPUT": str(tmp_path / "x.geoclf")})
+
+
+def test_train_with_covariate_rasters_and_attribute_fields(provider, tmp_path):
+    """Pond covariates (made by the CLI's library in its own environment) as QGIS raster layers, plus an attribute."""
+    script = (
+        "import sys, geoclf; from geoclf.datasets import write_pond_rasters, pond_samples; "
+        "p = pond_samples(300); p['rain'] = 1.0; geoclf.write_points(p, sys.argv[1] + '/s.gpkg', 'samples'); write_pond_rasters(sys.argv[1])"
+    )
+    import subprocess
+    from pathlib import Path
+
+    python = Path(GEOCLF).parent / "python"
+    subprocess.run([str(python), "-c", script, str(tmp_path)], check=True, env={"PATH": "/usr/bin:/bin"})
+    depth = QgsRasterLayer(str(tmp_path / "depth.tif"), "depth")
+    vegetation = QgsRasterLayer(str(tmp_path / "vegetation.tif"), "vegetation")
+    QgsProject.instance().addMapLayers([depth, vegetation])
+    out = tmp_path / "pond.geoclf"
+    processing.run(
+        "geoclf:trainclassifier",
+        {"INPUT": str(tmp_path / "s.gpkg"), "LABEL": "species", "FEATURES": ["rain"], "COVARIATES": [depth.id(), vegetation.id()],
+         "USE_XY": False, "EPOCHS": 40, "OUTPUT": str(out)},
+    )
+    info = model_info(out)
+    assert [(i["name"], i["kind"]) for i in info["inputs"]] == [("rain", "attribute"), ("depth", "covariate"), ("vegetation", "covariate")]
+    assert info["metrics"]["dropped_samples"] > 0  # points under the vegetation raster's cloud

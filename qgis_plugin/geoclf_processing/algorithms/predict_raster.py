@@ -48,7 +48,9 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         "to the model's CRS, and the raster is in the model's CRS.<br>"
         "<b>Pixel size</b>: cell size in the model's CRS units; 0 picks a round size giving about 1000 cells across.<br>"
         "<b>Class raster</b>: the GeoTIFF to write.<br>"
-        "<b>Probability raster</b> (optional): one float32 band per class with the predicted probability."
+        "<b>Probability raster</b> (optional): one float32 band per class with the predicted probability.<br><br>"
+        "A model trained with covariate rasters reads them from where they were at training time, "
+        "reprojected and resampled (bilinear) onto the grid; cells where one is nodata are nodata."
     )
 
     MODEL, EXTENT, PIXEL_SIZE, OUTPUT, PROBABILITIES = "MODEL", "EXTENT", "PIXEL_SIZE", "OUTPUT", "PROBABILITIES"

@@ -1,7 +1,11 @@
 """Inputs beyond x,y: attribute fields and covariate rasters, in training and in prediction."""
 
 import json
+import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -243,3 +247,23 @@ def test_cli_with_covariates_and_features(cli, pond, tmp_path):
     bad = cli("train", tmp_path / "s.gpkg", "--covariate", "depth", "-o", tmp_path / "y.geoclf")
     assert_one_line_error(bad, "NAME=PATH")
     assert not (tmp_path / "x.tif").exists() and not (tmp_path / "y.geoclf").exists()
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_four_feature_example_reproduces_the_text():
+    script = EXAMPLES / "four_features.py"
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    accuracy = float(re.search(r"Accuracy: (\d\.\d+) on 500 held-out points", done.stdout).group(1))
+    assert accuracy >= 0.90  # the text: 0.93
+
+
+def test_pond_example(tmp_path):
+    script = EXAMPLES / "pond.py"
+    done = subprocess.run([sys.executable, str(script), "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    agreement = float(re.search(r"(\d\.\d+) of mapped cells agree", done.stdout).group(1))
+    assert agreement > 0.95
+    assert {"depth.tif", "temperature.tif", "vegetation.tif", "samples.gpkg", "pond.geoclf", "classes.tif", "classes.qml", "classes.png"} <= listing(tmp_path)

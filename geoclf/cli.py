@@ -7,6 +7,7 @@ shows the traceback of anything.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -271,19 +272,29 @@ def _fmt(value) -> str:
 @_covariate_option("Read the model's covariate NAME from another raster (e.g. a new year's); repeatable.")
 @click.option("--resampling", type=click.Choice(["bilinear", "nearest", "cubic", "average"]), default="bilinear", show_default=True,
               help="How covariate rasters are resampled onto the output grid (nearest for categorical rasters).")
+@click.option("--confidence", type=click.Path(dir_okay=False), help="Also write the model's confidence per cell (float32).")
+@click.option("--confidence-measure", type=click.Choice(["top", "entropy"]), default="top", show_default=True,
+              help="top: the winning class's probability; entropy: 1 - normalized entropy (1 = certain).")
+@click.option("--mask", help="Draw only inside this polygon layer, or inside the 'hull' of the training samples.")
+@click.option("--max-distance", type=float, help="Draw only within this distance (grid CRS units) of a training sample.")
+@click.option("--cog", is_flag=True, help="Write Cloud Optimized GeoTIFFs with overviews (mode resampling for classes).")
+@click.option("--scheduler", help="Compute windows on an existing Dask cluster (tcp://HOST:PORT).")
+@click.option("--workers", type=int, help="Compute windows on a local Dask cluster of N worker processes.")
 @click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
 @click.option("--force", is_flag=True, help="Allow grids over the size limit.")
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 @_progress_options
 @_debug_option
-def predict_raster(extent, model_path, output, resolution, size, like, probabilities, covariates, resampling, device, force, overwrite, quiet, progress_mode):
+def predict_raster(extent, model_path, output, resolution, size, like, probabilities, covariates, resampling, confidence,
+                   confidence_measure, mask, max_distance, cog, scheduler, workers, device, force, overwrite, quiet, progress_mode):
     """Classify every cell of a grid into a GeoTIFF class map.
 
     EXTENT is xmin,ymin,xmax,ymax in the model's CRS, optionally followed by
     [EPSG:nnnn] for another CRS, or a vector or raster file (a raster lends its
-    grid). Without EXTENT or --like, the model's training extent is used.
+    grid). Without EXTENT or --like, the samples' extent plus a 5% margin is used.
     """
     from .grid import padded, resolve_grid
+    from .masks import build_mask
     from .network import resolve_device
     from .raster import predict_raster as draw
 
@@ -291,16 +302,26 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     if extent is None and like is None:
         extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
     grid = resolve_grid(extent, model.crs, resolution, _numbers(size, int, 2, "--size") if size else None, like)
+    area = build_mask(mask, max_distance, model.sample_points, model.crs, grid.crs)
     torch_device = resolve_device(device)
     progress = Progress(_mode(quiet, progress_mode), grid.cells, "classifying", "cells")
-    try:
-        draw(model, grid, output, probabilities, overwrite, force, torch_device, lambda done, total: progress.update_to(done), resampling)
-    finally:
-        progress.close()
+    with contextlib.ExitStack() as stack:
+        results = None
+        if scheduler is not None or workers is not None:
+            from .cluster import dask_client, dask_results
+
+            results = dask_results(stack.enter_context(dask_client(scheduler, workers)))
+        stack.callback(progress.close)
+        draw(
+            model, grid, output, probabilities, overwrite, force, torch_device, lambda done, total: progress.update_to(done),
+            resampling, confidence, confidence_measure, area, cog, results,
+        )
     xres, yres = grid.resolution
     click.echo(f"wrote {grid.width} x {grid.height} class map ({xres:g} x {yres:g} cells, {len(model.classes)} classes) to {output}")
     if probabilities:
         click.echo(f"wrote class probabilities to {probabilities}")
+    if confidence:
+        click.echo(f"wrote confidence ({confidence_measure}) to {confidence}")
 
 
 @cli.command("predict-points")

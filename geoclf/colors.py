@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from matplotlib import colormaps
-from matplotlib.colors import to_hex, to_rgb
-
 
 def class_colors(count: int) -> list[str]:
     """Distinct, print-safe colours as '#rrggbb': tab10, tab20, then an even spread of turbo."""
+    from matplotlib import colormaps  # only when a model is made: predict-raster should not pay for it
+    from matplotlib.colors import to_hex
+
     if count <= 10:
         source = colormaps["tab10"].colors
     elif count <= 20:
@@ -20,4 +20,7 @@ def class_colors(count: int) -> list[str]:
 
 def rgb255(color: str) -> tuple[int, int, int]:
     """'#rrggbb' -> (r, g, b) in 0..255, as GDAL colour tables want."""
-    return tuple(round(255 * c) for c in to_rgb(color))
+    value = color.lstrip("#")
+    if len(value) != 6:
+        raise ValueError(f"not a #rrggbb colour: {color!r}")
+    return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))

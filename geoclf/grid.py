@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import pyogrio
 import pyproj
 import rasterio
 from affine import Affine
@@ -135,6 +134,8 @@ def _to_crs(bounds, source: pyproj.CRS | None, target: pyproj.CRS | None):
 
 def _vector_bounds(path: Path):
     """Union of the bounds of every layer, with the first layer's CRS."""
+    import pyogrio  # only for vector extents: it costs ~80 MB, which predict-raster should not pay
+
     boxes, crs = [], None
     for name, _ in pyogrio.list_layers(path):
         info = pyogrio.read_info(path, layer=name, force_total_bounds=True)
@@ -199,8 +200,10 @@ def _grid_from_file(path: Path, target_crs, resolution, size) -> Grid:
         if resolution is None and size is None:
             return grid
         return Grid.from_bounds(_to_crs(grid.bounds, grid.crs, target_crs), target_crs, resolution, size)
+    from pyogrio.errors import DataSourceError
+
     try:
         bounds, crs = _vector_bounds(path)
-    except pyogrio.errors.DataSourceError:
+    except DataSourceError:
         raise GeoclfError(f"{path}: neither a raster nor a vector file GDAL can read; give xmin,ymin,xmax,ymax instead") from None
     return Grid.from_bounds(_to_crs(bounds, crs, target_crs), target_crs, resolution, size)

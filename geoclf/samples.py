@@ -13,7 +13,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pyogrio
 import pyproj
 
 from .errors import GeoclfError
@@ -60,6 +59,8 @@ def _ids(index, limit: int = _LISTED) -> str:
 
 def list_layers(path: str | os.PathLike) -> list[tuple[str, str]]:
     """(name, geometry type) of each layer in a vector data source."""
+    import pyogrio  # file I/O only: samples made in memory need no GDAL vector driver
+
     path = Path(path)
     if not path.exists():
         raise GeoclfError(f"{path}: no such file; check the path")
@@ -93,10 +94,12 @@ def read_points(path: str | os.PathLike, layer: str | None = None) -> gpd.GeoDat
 
     Fails on non-point, empty or non-finite geometries, naming the feature ids.
     """
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     layer = choose_point_layer(path, layer)
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio", fid_as_index=True)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as error:
+    except (DataSourceError, DataLayerError) as error:
         raise GeoclfError(f"cannot read layer {layer!r} of {path}: {error}") from None
     where = f"layer {layer!r} of {path}"
     if len(frame) == 0:

@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 
 from .colors import class_colors
 from .errors import GeoclfError
-from .features import COORDINATE_INPUTS, SCALINGS, InputSpec, Scaler, input_values
+from .features import COORDINATE_INPUTS, SCALINGS, InputSpec, Scaler, coordinates, input_values
 from .model import Model
 from .network import ACTIVATIONS, Architecture, resolve_device
 from .samples import Samples
@@ -185,6 +185,7 @@ def train(
         training=config.to_dict(),
         metrics=metrics,
         history=history,
+        sample_points=coordinates(samples.points[valid]),
     )
 
 

@@ -17,6 +17,7 @@ def test_round_trip_keeps_everything(model, model_path, spiral_gpkg):
 
     loaded = Model.load(model_path)
     assert loaded.metadata() == model.metadata()
+    np.testing.assert_array_equal(loaded.sample_points, model.sample_points)
     values = coordinates(geoclf.read_samples(spiral_gpkg).points)
     np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))
 
@@ -36,7 +37,8 @@ def test_file_is_safetensors_with_the_documented_metadata(model_path):
     assert meta["architecture"] == {"inputs": 2, "hidden": [64, 64], "outputs": 3, "activation": "relu"}
     assert [i["name"] for i in meta["inputs"]] == ["x", "y"]
     tensor_names = set(header) - {"__metadata__"}
-    assert tensor_names == {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"}
+    assert tensor_names == {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias", "sample_points"}
+    assert header["sample_points"]["shape"] == [300, 2] and header["sample_points"]["dtype"] == "F64"
 
 
 @pytest.mark.parametrize(

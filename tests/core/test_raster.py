@@ -134,9 +134,10 @@ def test_progress_reports_every_cell_once(tmp_path, model):
 
 def test_memory_does_not_grow_with_the_grid(tmp_path, model_path):
     """Peak memory of a 4000 x 4000 map (with probabilities) stays near that of a 300 x 300 one."""
+    # VmHWM is the child's own peak; ru_maxrss would carry pytest's over exec.
     script = (
-        "import resource, sys; from geoclf.cli import main; code = main(sys.argv[1:]); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024); sys.exit(code)"
+        "import sys; from geoclf.cli import main; code = main(sys.argv[1:]); "
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) // 1024); sys.exit(code)"
     )
     peaks = {}
     for side in (300, 4000):
@@ -148,4 +149,4 @@ def test_memory_does_not_grow_with_the_grid(tmp_path, model_path):
         assert done.returncode == 0, done.stderr
         peaks[side] = int(done.stdout.split()[-1])
     assert peaks[4000] < peaks[300] + 200, peaks  # 178x the cells, not 178x the memory
-    assert peaks[4000] < 1000, peaks
+    assert peaks[4000] < 500, peaks  # the issue's bar for any grid size, probabilities on

@@ -22,12 +22,12 @@ def predict_points(model: Model, points: gpd.GeoDataFrame, where: str = "the poi
     prediction: an empty class and NaN probabilities.
     """
     values, valid = input_values(points, check_covariates(model.inputs), model.crs, where)
+    codes = np.zeros(len(points), dtype=np.int64)
     probs = np.full((len(points), len(model.classes)), np.nan)
     if valid.any():
-        probs[valid] = model.predict_proba(values[valid], device=device)
+        codes[valid], probs[valid] = model.classify(values[valid], device, probabilities=True)
     result = points.copy()
-    names = np.asarray(model.classes, dtype=object)
-    result[PREDICTED_COLUMN] = np.where(valid, names[np.nan_to_num(probs).argmax(axis=1)], None)
+    result[PREDICTED_COLUMN] = np.where(valid, np.asarray(model.classes, dtype=object)[codes], None)
     for code, name in enumerate(model.classes):
         result[probability_column(name)] = probs[:, code]
     return result

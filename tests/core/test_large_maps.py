@@ -9,7 +9,7 @@ from rio_cogeo.cogeo import cog_validate
 import geoclf
 from conftest import assert_one_line_error, listing
 from geoclf import GeoclfError, Grid, predict_raster
-from geoclf.masks import Mask, build_mask
+from geoclf.masks import build_mask
 from geoclf.raster import WindowPredictor, confidence_of
 
 EXTENT = (199000.0, 549000.0, 201000.0, 551000.0)

@@ -242,3 +242,35 @@ def test_train_with_covariate_rasters_and_attribute_fields(provider, tmp_path):
     info = model_info(out)
     assert [(i["name"], i["kind"]) for i in info["inputs"]] == [("rain", "attribute"), ("depth", "covariate"), ("vegetation", "covariate")]
     assert info["metrics"]["dropped_samples"] > 0  # points under the vegetation raster's cloud
+
+
+def test_predict_raster_with_confidence_masks_and_cog(provider, model_file, tmp_path):
+    from osgeo import gdal
+
+    polygon = QgsVectorLayer("Polygon?crs=EPSG:5186", "area", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromWkt("POLYGON((199500 549500, 200500 549500, 200500 550500, 199500 550500, 199500 549500))"))
+    polygon.dataProvider().addFeatures([feature])
+    QgsProject.instance().addMapLayer(polygon)
+    out, confidence = tmp_path / "c.tif", tmp_path / "conf.tif"
+    result = processing.run(
+        "geoclf:predictclassraster",
+        {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 5, "OUTPUT": str(out), "CONFIDENCE": str(confidence),
+         "MASK": polygon.id(), "MAX_DISTANCE": 150, "COG": True},
+    )
+    assert result["CONFIDENCE"] == str(confidence)
+    codes, conf = read_band(out), read_band(confidence)
+    assert codes.shape == (400, 400)  # larger than a 256 block, so the COG has overviews
+    assert (codes[:80, :] == 255).all() and (codes[:, :80] == 255).all()  # outside the square
+    inside = codes[120:280, 120:280]
+    assert (inside != 255).mean() > 0.5 and np.isnan(conf[codes == 255]).all()
+    assert np.nanmin(conf) >= 1 / 3 - 1e-6 and np.nanmax(conf) <= 1 + 1e-6
+    assert gdal.Open(str(out)).GetRasterBand(1).GetOverviewCount() > 0
+    hull = tmp_path / "hull.tif"
+    processing.run("geoclf:predictclassraster", {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 20, "OUTPUT": str(hull), "HULL": True})
+    assert 0 < (read_band(hull) == 255).mean() < 1
+    with pytest.raises(QgsProcessingException, match="not both"):
+        processing.run(
+            "geoclf:predictclassraster",
+            {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "OUTPUT": str(tmp_path / "x.tif"), "MASK": polygon.id(), "HULL": True},
+        )

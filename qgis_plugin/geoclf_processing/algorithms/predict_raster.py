@@ -1,8 +1,12 @@
 import os
 
 from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -48,12 +52,18 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         "to the model's CRS, and the raster is in the model's CRS.<br>"
         "<b>Pixel size</b>: cell size in the model's CRS units; 0 picks a round size giving about 1000 cells across.<br>"
         "<b>Class raster</b>: the GeoTIFF to write.<br>"
-        "<b>Probability raster</b> (optional): one float32 band per class with the predicted probability.<br><br>"
+        "<b>Probability raster</b> (optional): one float32 band per class with the predicted probability.<br>"
+        "<b>Confidence raster</b> (optional): the winning class's probability per cell, so the map shows where it is a guess.<br>"
+        "<b>Mask layer</b> (optional): draw only inside these polygons; cells outside are nodata.<br>"
+        "<b>Only inside the hull of the samples</b>: draw only inside the convex hull of the training points.<br>"
+        "<b>Maximum distance from a sample</b>: draw only this close (model CRS units) to a training point; 0 = everywhere.<br>"
+        "<b>Cloud Optimized GeoTIFF</b>: write COGs with overviews (mode resampling for classes).<br><br>"
         "A model trained with covariate rasters reads them from where they were at training time, "
         "reprojected and resampled (bilinear) onto the grid; cells where one is nodata are nodata."
     )
 
     MODEL, EXTENT, PIXEL_SIZE, OUTPUT, PROBABILITIES = "MODEL", "EXTENT", "PIXEL_SIZE", "OUTPUT", "PROBABILITIES"
+    CONFIDENCE, MASK, HULL, MAX_DISTANCE, COG = "CONFIDENCE", "MASK", "HULL", "MAX_DISTANCE", "COG"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(self.MODEL, "Model file", extension="geoclf"))
@@ -65,6 +75,19 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         self.addParameter(
             QgsProcessingParameterRasterDestination(self.PROBABILITIES, "Probability raster", optional=True, createByDefault=False)
         )
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(self.CONFIDENCE, "Confidence raster", optional=True, createByDefault=False)
+        )
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(self.MASK, "Mask layer", [QgsProcessing.TypeVectorPolygon], optional=True)
+        )
+        self.addParameter(QgsProcessingParameterBoolean(self.HULL, "Only inside the hull of the samples", defaultValue=False))
+        self.addParameter(
+            QgsProcessingParameterNumber(
+                self.MAX_DISTANCE, "Maximum distance from a sample (0 = everywhere)", QgsProcessingParameterNumber.Double, 0.0, minValue=0.0
+            )
+        )
+        self.addParameter(QgsProcessingParameterBoolean(self.COG, "Cloud Optimized GeoTIFF", defaultValue=False))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         extent = self.parameterAsExtent(parameters, self.EXTENT, context)
@@ -80,6 +103,12 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
             arguments += ["--resolution", repr(pixel)]
         if probabilities:
             arguments += ["--probabilities", probabilities]
+        confidence = self.parameterAsOutputLayer(parameters, self.CONFIDENCE, context)
+        if confidence:
+            arguments += ["--confidence", confidence]
+        arguments += self._mask_arguments(parameters, context, feedback)
+        if self.parameterAsBoolean(parameters, self.COG, context):
+            arguments.append("--cog")
         run_geoclf(arguments, feedback)
         if context.willLoadLayerOnCompletion(output):
             details = context.layerToLoadOnCompletionDetails(output)
@@ -87,4 +116,21 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         results = {self.OUTPUT: output}
         if probabilities:
             results[self.PROBABILITIES] = probabilities
+        if confidence:
+            results[self.CONFIDENCE] = confidence
         return results
+
+    def _mask_arguments(self, parameters, context, feedback):
+        arguments = []
+        hull = self.parameterAsBoolean(parameters, self.HULL, context)
+        if parameters.get(self.MASK) not in (None, ""):
+            if hull:
+                raise QgsProcessingException("choose a mask layer or 'only inside the hull of the samples', not both")
+            # An empty list of compatible formats: always exported, so geoclf reads exactly this layer.
+            arguments += ["--mask", self.parameterAsCompatibleSourceLayerPath(parameters, self.MASK, context, [], "gpkg", feedback)]
+        elif hull:
+            arguments += ["--mask", "hull"]
+        distance = self.parameterAsDouble(parameters, self.MAX_DISTANCE, context)
+        if distance > 0:
+            arguments += ["--max-distance", repr(distance)]
+        return arguments

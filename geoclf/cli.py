@@ -149,40 +149,41 @@ def make_samples(dataset, output, per_class, seed, noise, center, scale, crs, la
     click.echo(f"wrote {len(points)} points ({', '.join(f'{n} {k}' for k, n in counts.items())}) to {output}")
 
 
-@cli.command()
-@click.argument("samples", type=click.Path())
-@click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")
-@click.option("--layer", help="Point layer to read (default: the only point layer).")
-@click.option("--label", default="species", show_default=True, help="Field holding the class of each point.")
-@click.option("--features", help="Numeric fields of the samples to use as inputs, comma-separated.")
-@_covariate_option("A raster band sampled at each point as an input; repeatable. Points on nodata or outside are dropped.")
-@click.option("--no-xy", is_flag=True, help="Do not use the coordinates as inputs.")
-@click.option("--scaling", type=click.Choice(["standard", "minmax"]), default="standard", show_default=True,
-              help="Input scaling, with statistics from the training points.")
-@click.option("--hidden", default="64,64", show_default=True, help="Hidden layer widths, comma-separated.")
-@click.option("--activation", type=click.Choice(["relu", "sigmoid", "tanh"]), default="relu", show_default=True)
-@click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True)
-@click.option("--lr", default=0.01, show_default=True, help="Learning rate.")
-@click.option("--epochs", default=200, show_default=True)
-@click.option("--batch-size", default=32, show_default=True)
-@click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True,
-              help="Learning rate over the epochs: cosine decay to 0, or constant (the teaching text's).")
-@click.option("--seed", default=0, show_default=True, help="Seed: the same seed on the same data gives the same model.")
-@click.option("--val-fraction", default=0.0, show_default=True, help="Stratified hold-out share for validation.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
-@_progress_options
-@_debug_option
-def train(samples, output, layer, label, features, covariates, no_xy, scaling, hidden, activation, optimizer, lr,
-          lr_schedule, epochs, batch_size, seed, val_fraction, device, overwrite, quiet, progress_mode):
-    """Train a classifier on labelled points and save it as one model file.
+_TRAINING_OPTIONS = [
+    click.option("--layer", help="Point layer to read (default: the only point layer)."),
+    click.option("--label", default="species", show_default=True, help="Field holding the class of each point."),
+    click.option("--features", help="Numeric fields of the samples to use as inputs, comma-separated."),
+    _covariate_option("A raster band sampled at each point as an input; repeatable. Points on nodata or outside are dropped."),
+    click.option("--no-xy", is_flag=True, help="Do not use the coordinates as inputs."),
+    click.option("--scaling", type=click.Choice(["standard", "minmax"]), default="standard", show_default=True,
+                 help="Input scaling, with statistics from the training points."),
+    click.option("--hidden", default="64,64", show_default=True, help="Hidden layer widths, comma-separated."),
+    click.option("--activation", type=click.Choice(["relu", "sigmoid", "tanh"]), default="relu", show_default=True),
+    click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True),
+    click.option("--lr", default=0.01, show_default=True, help="Learning rate."),
+    click.option("--epochs", default=200, show_default=True),
+    click.option("--batch-size", default=32, show_default=True),
+    click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True,
+                 help="Learning rate over the epochs: cosine decay to 0, or constant (the teaching text's)."),
+    click.option("--seed", default=0, show_default=True, help="Seed: the same seed on the same data gives the same model."),
+    click.option("--val-fraction", default=0.0, show_default=True, help="Stratified hold-out share for validation."),
+    click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True),
+]
 
-    Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
-    """
+
+def _training_options(command):
+    """The input and training options that train and cross-validate share."""
+    for option in reversed(_TRAINING_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _training_setup(samples, layer, label, features, covariates, no_xy, scaling, hidden, activation, optimizer, lr,
+                    epochs, batch_size, lr_schedule, seed, val_fraction, device):
+    """(samples, TrainingConfig, inputs) from the shared options, checked before any training."""
     from .features import describe_inputs
-    from .outputs import check_destination
     from .samples import read_samples
-    from .training import TrainingConfig, train as train_model
+    from .training import TrainingConfig
 
     config = TrainingConfig(
         hidden=_numbers(hidden, int, None, "--hidden"), activation=activation, optimizer=optimizer, lr=lr,
@@ -190,11 +191,29 @@ def train(samples, output, layer, label, features, covariates, no_xy, scaling, h
         lr_schedule=lr_schedule, scaling=scaling,
     )
     config.check()
-    check_destination(output, overwrite)
     data = read_samples(samples, layer, label)
     attributes = tuple(f.strip() for f in features.split(",") if f.strip()) if features else ()
-    inputs = describe_inputs(data.points, not no_xy, attributes, _covariates(covariates))
-    progress = Progress(_mode(quiet, progress_mode), epochs, "training", "epoch")
+    return data, config, describe_inputs(data.points, not no_xy, attributes, _covariates(covariates))
+
+
+@cli.command()
+@click.argument("samples", type=click.Path())
+@click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")
+@_training_options
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@_progress_options
+@_debug_option
+def train(samples, output, overwrite, quiet, progress_mode, **options):
+    """Train a classifier on labelled points and save it as one model file.
+
+    Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
+    """
+    from .outputs import check_destination
+    from .training import train as train_model
+
+    check_destination(output, overwrite)
+    data, config, inputs = _training_setup(samples, **options)
+    progress = Progress(_mode(quiet, progress_mode), config.epochs, "training", "epoch")
 
     def on_epoch(record):
         shown = {k: record[k] for k in ("loss", "val_loss", "val_accuracy") if k in record}
@@ -207,7 +226,7 @@ def train(samples, output, layer, label, features, covariates, no_xy, scaling, h
     model.save(output, overwrite=overwrite)
     m = model.metrics
     summary = (
-        f"trained {model.architecture.inputs}-{'-'.join(map(str, config.hidden))}-{len(model.classes)} {activation} "
+        f"trained {model.architecture.inputs}-{'-'.join(map(str, config.hidden))}-{len(model.classes)} {config.activation} "
         f"on {m['train_samples']} points, {len(model.classes)} classes, in {m['seconds']:.1f} s: "
         f"loss {m['train_loss']:.4f}, accuracy {m['train_accuracy']:.3f}"
     )
@@ -217,6 +236,33 @@ def train(samples, output, layer, label, features, covariates, no_xy, scaling, h
     if m["dropped_samples"]:
         click.echo(f"dropped {m['dropped_samples']} of {m['dropped_samples'] + m['samples']} points where an input is missing (nodata or outside a covariate raster)")
     click.echo(f"model written to {output}")
+
+
+@cli.command("cross-validate")
+@click.argument("samples", type=click.Path())
+@click.option("--folds", default=5, show_default=True, help="Number of folds (models trained).")
+@click.option("--by", type=click.Choice(["block", "cluster", "random"]), default="block", show_default=True,
+              help="Spatial folds: square blocks or k-means clusters of the coordinates; or random (flatters the model).")
+@click.option("--block-size", type=float, help="Block side in CRS units (default: the extent's longer side / (2 x folds)).")
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@_training_options
+@_progress_options
+@_debug_option
+def cross_validate(samples, folds, by, block_size, as_json, quiet, progress_mode, **options):
+    """How well a model does on places it has not seen: train on all folds but one, test on it, for each fold.
+
+    Takes the same input and training options as train. Reports accuracy, Cohen's
+    kappa, macro F1 and log loss per fold and as mean +/- sd.
+    """
+    from .validation import cross_validate as run, format_cv_report
+
+    data, config, inputs = _training_setup(samples, **options)
+    progress = Progress(_mode(quiet, progress_mode), folds, "cross-validating", "fold")
+    try:
+        report = run(data, config, inputs, folds, by, block_size, on_fold=lambda r: progress.update_to(r["fold"] + 1))
+    finally:
+        progress.close()
+    click.echo(json.dumps(report, indent=2) if as_json else format_cv_report(report))
 
 
 @cli.command()

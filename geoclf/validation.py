@@ -1,0 +1,142 @@
+"""Honest accuracy: cross-validation on spatial folds.
+
+Nearby samples look alike (spatial autocorrelation), so a random hold-out tests a model
+on places it has nearly seen and flatters it. Spatial folds hold out whole areas: square
+blocks (as verde's BlockKFold) or k-means clusters of the coordinates (as elapid's).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, log_loss
+
+from .errors import GeoclfError
+from .features import InputSpec, coordinates
+from .samples import Samples
+from .training import TrainingConfig, train
+
+FOLD_METHODS = ("random", "block", "cluster")
+METRICS = ("accuracy", "kappa", "macro_f1", "log_loss")
+
+
+def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: float | None = None, seed: int = 0) -> np.ndarray:
+    """The test fold (0..folds-1) of each point.
+
+    'random': points shuffled into folds. 'block': square blocks of `block_size` (default:
+    the extent's longer side / (2 * folds)), whole blocks shuffled into folds, largest first,
+    each to the fold with the fewest points. 'cluster': k-means clusters of the coordinates.
+    """
+    if folds < 2:
+        raise GeoclfError(f"--folds must be at least 2, got {folds}")
+    if folds > len(xy):
+        raise GeoclfError(f"--folds {folds} is more than the {len(xy)} samples; use fewer folds")
+    if by not in FOLD_METHODS:
+        raise GeoclfError(f"unknown --by {by!r}; choose from {', '.join(FOLD_METHODS)}")
+    rng = np.random.default_rng(seed)
+    if by == "random":
+        return rng.permutation(np.arange(len(xy)) % folds)
+    if by == "cluster":
+        from sklearn.cluster import KMeans
+
+        return KMeans(n_clusters=folds, n_init=10, random_state=seed).fit_predict(xy)
+    span = np.ptp(xy, axis=0).max()
+    size = block_size if block_size is not None else span / (2 * folds)
+    if not size > 0:
+        raise GeoclfError(f"--block-size must be positive (CRS units), got {block_size}")
+    cells = np.floor((xy - xy.min(axis=0)) / size).astype(np.int64)
+    blocks, block_of = np.unique(cells, axis=0, return_inverse=True)
+    block_of = block_of.ravel()
+    if len(blocks) < folds:
+        raise GeoclfError(f"--block-size {size:g} makes only {len(blocks)} blocks for {folds} folds; use smaller blocks")
+    counts = np.bincount(block_of)
+    order = rng.permutation(len(blocks))
+    order = order[np.argsort(-counts[order], kind="stable")]  # largest blocks first, ties in random order
+    fold_of_block, filled = np.empty(len(blocks), dtype=np.int64), np.zeros(folds, dtype=np.int64)
+    for block in order:
+        fold_of_block[block] = target = int(np.argmin(filled))
+        filled[target] += counts[block]
+    return fold_of_block[block_of]
+
+
+def _scores(model, test: Samples, classes: list[str]) -> dict:
+    """The fold's metrics over all the data's classes (a class the fold's model never saw has probability 0)."""
+    from .prediction import PREDICTED_COLUMN, predict_points, probability_column
+
+    predicted = predict_points(model, test.points)
+    keep = predicted[PREDICTED_COLUMN].notna().to_numpy()
+    truth, guess = test.labels[keep], predicted[PREDICTED_COLUMN].to_numpy()[keep].astype(str)
+    probs = np.zeros((keep.sum(), len(classes)))
+    for code, name in enumerate(classes):
+        if name in model.classes:
+            probs[:, code] = predicted[probability_column(name)].to_numpy()[keep]
+    probs = np.clip(probs, 1e-7, 1)
+    kappa = cohen_kappa_score(truth, guess, labels=classes)
+    return {
+        "accuracy": float(accuracy_score(truth, guess)),
+        "kappa": float(kappa) if np.isfinite(kappa) else None,
+        "macro_f1": float(f1_score(truth, guess, labels=classes, average="macro", zero_division=0)),
+        "log_loss": float(log_loss(truth, probs / probs.sum(axis=1, keepdims=True), labels=classes)),
+    }
+
+
+def cross_validate(
+    samples: Samples,
+    config: TrainingConfig = TrainingConfig(),
+    inputs: list[InputSpec] | None = None,
+    folds: int = 5,
+    by: str = "block",
+    block_size: float | None = None,
+    on_fold: Callable[[dict], None] | None = None,
+) -> dict:
+    """Train `folds` models, each tested on one spatial fold; per-fold and mean +/- sd metrics.
+
+    A fold whose training part cannot make a model (a class missing or too rare) is
+    reported with the reason and left out of the means, not a crash.
+    """
+    fold_of = assign_folds(coordinates(samples.points), folds, by, block_size, config.seed)
+    classes = sorted(set(samples.labels))
+    results = []
+    for fold in range(folds):
+        test = Samples(samples.points[fold_of == fold], samples.label)
+        training = Samples(samples.points[fold_of != fold], samples.label)
+        record = {"fold": fold, "train_samples": len(training), "test_samples": len(test)}
+        missing = sorted(set(classes) - set(training.labels))
+        if missing:
+            record["missing_classes"] = missing
+        try:
+            record.update(_scores(train(training, config, inputs=inputs), test, classes))
+        except GeoclfError as error:
+            record["skipped"] = str(error)
+        results.append(record)
+        if on_fold is not None:
+            on_fold({**record, "folds": folds})
+    scored = [r for r in results if "skipped" not in r]
+    if not scored:
+        raise GeoclfError(f"no fold could be trained ({results[0]['skipped']}); use fewer folds or larger blocks")
+    summary = {}
+    for metric in METRICS:
+        values = [r[metric] for r in scored if r[metric] is not None]
+        summary[metric] = {"mean": float(np.mean(values)), "sd": float(np.std(values))} if values else None
+    return {"folds": folds, "by": by, "block_size": block_size, "per_fold": results, "summary": summary}
+
+
+def format_cv_report(report: dict) -> str:
+    lines = [f"{report['folds']}-fold cross-validation by {report['by']}", ""]
+    lines.append(f"{'fold':>4} {'train':>6} {'test':>6} {'accuracy':>9} {'kappa':>7} {'macro F1':>9} {'log loss':>9}")
+    for r in report["per_fold"]:
+        if "skipped" in r:
+            lines.append(f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6}  skipped: {r['skipped']}")
+            continue
+        kappa = "n/a" if r["kappa"] is None else f"{r['kappa']:.3f}"
+        note = f"  (training lacks {', '.join(r['missing_classes'])})" if "missing_classes" in r else ""
+        lines.append(
+            f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6} {r['accuracy']:>9.3f} {kappa:>7} "
+            f"{r['macro_f1']:>9.3f} {r['log_loss']:>9.3f}{note}"
+        )
+    lines.append("")
+    for metric in METRICS:
+        value = report["summary"][metric]
+        lines.append(f"{metric:<9} " + ("n/a" if value is None else f"{value['mean']:.3f} +/- {value['sd']:.3f}"))
+    return "\n".join(lines)

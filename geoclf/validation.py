@@ -14,6 +14,7 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, log_los
 
 from .errors import GeoclfError
 from .features import InputSpec, coordinates
+from .prediction import PREDICTED_COLUMN, predict_points, probability_column
 from .samples import Samples
 from .training import TrainingConfig, train
 
@@ -62,8 +63,6 @@ def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: floa
 
 def _scores(model, test: Samples, classes: list[str]) -> dict:
     """The fold's metrics over all the data's classes (a class the fold's model never saw has probability 0)."""
-    from .prediction import PREDICTED_COLUMN, predict_points, probability_column
-
     predicted = predict_points(model, test.points)
     keep = predicted[PREDICTED_COLUMN].notna().to_numpy()
     truth, guess = test.labels[keep], predicted[PREDICTED_COLUMN].to_numpy()[keep].astype(str)

@@ -7,8 +7,10 @@ from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix,
 
 from .errors import GeoclfError
 from .model import Model
-from .prediction import PREDICTED_COLUMN, predict_points
+from .prediction import PREDICTED_COLUMN, predict_points, probability_column
 from .samples import Samples
+
+CALIBRATION_BINS = 10
 
 
 def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict:
@@ -24,10 +26,12 @@ def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict
             f"{where}: labels {', '.join(map(repr, unknown))} in {samples.label!r} are not classes of the model "
             f"({', '.join(map(repr, model.classes))}); check --label or remove those points"
         )
-    predicted = predict_points(model, samples.points, where)[PREDICTED_COLUMN]
+    classified = predict_points(model, samples.points, where)
+    predicted = classified[PREDICTED_COLUMN]
     scored = predicted.notna().to_numpy()  # points missing an input have no prediction
     skipped = int((~scored).sum())
     predicted = predicted.to_numpy()
+    top_probability = classified[[probability_column(name) for name in model.classes]].to_numpy().max(axis=1)
     if not scored.any():
         raise GeoclfError(f"{where}: no point has a value for every input of the model; check that the rasters cover them")
     truth, predicted = truth[scored], predicted[scored].astype(str)
@@ -46,7 +50,29 @@ def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict
             for name, p, r, f, s in zip(model.classes, precision, recall, f1, support)
         },
         "confusion_matrix": confusion_matrix(truth, predicted, labels=model.classes).tolist(),
+        "calibration": calibration(top_probability[scored], truth == predicted),
     }
+
+
+def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRATION_BINS) -> dict:
+    """Expected calibration error and the reliability table.
+
+    Points are binned by the probability of their predicted class; in a calibrated model,
+    each bin's accuracy equals its mean probability. ECE is the count-weighted mean gap.
+    """
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
+    rows, gap = [], 0.0
+    for b in range(bins):
+        in_bin = which == b
+        count = int(in_bin.sum())
+        row = {"low": float(edges[b]), "high": float(edges[b + 1]), "count": count, "confidence": None, "accuracy": None}
+        if count:
+            row["confidence"] = float(confidence[in_bin].mean())
+            row["accuracy"] = float(correct[in_bin].mean())
+            gap += count * abs(row["accuracy"] - row["confidence"])
+        rows.append(row)
+    return {"ece": gap / max(len(confidence), 1), "bins": rows}
 
 
 def format_report(report: dict) -> str:
@@ -69,4 +95,9 @@ def format_report(report: dict) -> str:
     lines.append(" " * width + "".join(f"{n:>{cell}}" for n in names))
     for name, row in zip(names, report["confusion_matrix"]):
         lines.append(f"{name:<{width}}" + "".join(f"{v:>{cell}d}" for v in row))
+    lines += ["", f"calibration: expected calibration error {report['calibration']['ece']:.3f}",
+              f"{'probability':<14}{'points':>8}{'mean prob.':>12}{'accuracy':>10}"]
+    for row in report["calibration"]["bins"]:
+        if row["count"]:
+            lines.append(f"{row['low']:.1f} - {row['high']:.1f}    {row['count']:>8d}{row['confidence']:>12.3f}{row['accuracy']:>10.3f}")
     return "\n".join(lines)

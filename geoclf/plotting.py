@@ -101,6 +101,28 @@ def plot_history(history: list[dict], title: str = "Training") -> Figure:
     return figure
 
 
+def plot_reliability(calibration: dict, title: str = "Reliability") -> Figure:
+    """The reliability diagram: accuracy per probability bin against the diagonal of perfect calibration."""
+    rows = [r for r in calibration["bins"] if r["count"]]
+    if not rows:
+        raise GeoclfError("no scored points to draw a reliability diagram from")
+    figure, (ax, counts) = plt.subplots(2, 1, figsize=(6, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    centres = [(r["low"] + r["high"]) / 2 for r in rows]
+    width = rows[0]["high"] - rows[0]["low"]
+    ax.bar(centres, [r["accuracy"] for r in rows], width=width * 0.9, color="tab:blue", edgecolor="black", label="accuracy")
+    ax.plot([r["confidence"] for r in rows], [r["accuracy"] for r in rows], "o", color="tab:orange", label="mean probability")
+    ax.plot([0, 1], [0, 1], "--", color="gray", label="perfect calibration")
+    ax.set_ylabel("accuracy of the predicted class")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="upper left")
+    ax.set_title(f"{title}: expected calibration error {calibration['ece']:.3f}", loc="left")
+    counts.bar(centres, [r["count"] for r in rows], width=width * 0.9, color="gray")
+    counts.set_xlabel("probability of the predicted class")
+    counts.set_ylabel("points")
+    counts.set_xlim(0, 1)
+    return figure
+
+
 def plot_class_map(
     path: str | os.PathLike,
     samples: gpd.GeoDataFrame | None = None,

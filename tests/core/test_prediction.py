@@ -57,3 +57,35 @@ def test_evaluate_refuses_labels_the_model_does_not_know(model):
 
 def test_training_points_are_classified_well(model, spiral_gpkg):
     assert evaluate(model, read_samples(spiral_gpkg))["accuracy"] >= 0.98
+
+
+def test_calibration_error_on_known_cases():
+    from geoclf.evaluation import calibration
+
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.34, 1.0, 200_000)
+    calibrated = calibration(confidence, rng.uniform(size=confidence.size) < confidence)
+    assert calibrated["ece"] < 0.01
+    overconfident = calibration(np.full(1000, 0.95), np.arange(1000) < 600)  # says 95%, right 60% of the time
+    assert overconfident["ece"] == pytest.approx(0.35)
+    rows = [r for r in overconfident["bins"] if r["count"]]
+    assert len(rows) == 1 and rows[0]["low"] == pytest.approx(0.9) and rows[0]["accuracy"] == pytest.approx(0.6)
+    assert sum(r["count"] for r in calibrated["bins"]) == confidence.size
+
+
+def test_evaluate_reports_calibration(model):
+    report = evaluate(model, Samples(spiral_samples(per_class=50, seed=21), "species"))
+    bins = report["calibration"]["bins"]
+    assert len(bins) == 10 and sum(b["count"] for b in bins) == 150
+    assert 0 <= report["calibration"]["ece"] < 0.2
+    assert "expected calibration error" in format_report(report)
+
+
+def test_reliability_diagram_from_the_cli(cli, tmp_path, model_path, spiral_gpkg):
+    from conftest import assert_real_picture
+
+    result = cli("evaluate", model_path, spiral_gpkg, "--reliability-plot", tmp_path / "rel.png")
+    assert result.code == 0 and "calibration" in result.out
+    assert_real_picture(tmp_path / "rel.png")
+    again = cli("evaluate", model_path, spiral_gpkg, "--reliability-plot", tmp_path / "rel.png")
+    assert again.code != 0 and "already exists" in again.err

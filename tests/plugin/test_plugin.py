@@ -188,6 +188,7 @@ def test_evaluate_writes_a_report(provider, model_file, spiral, tmp_path, suffix
         assert json.loads(text) == cli
     else:
         assert "<table" in text and "diving beetle" in text and f"{cli['accuracy']:.3f}" in text
+        assert f"expected calibration error: {cli['calibration']['ece']:.3f}" in text
 
 
 def test_a_geoclf_error_becomes_a_processing_exception(provider, tmp_path):

@@ -32,7 +32,8 @@ def html_report(report, title):
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
         f"<h1>{html.escape(title)}</h1>"
-        f"<p>samples: {report['samples']}<br>overall accuracy: {report['accuracy']:.3f}<br>Cohen's kappa: {kappa}</p>"
+        f"<p>samples: {report['samples']}<br>overall accuracy: {report['accuracy']:.3f}<br>Cohen's kappa: {kappa}"
+        f"<br>expected calibration error: {report['calibration']['ece']:.3f}</p>"
         "<table border='1'><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
         f"{rows}</table><h2>Confusion matrix (rows: true, columns: predicted)</h2>"
         f"<table border='1'><tr><th></th>{header}</tr>{matrix}</table></body></html>\n"

@@ -26,32 +26,44 @@ def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict
             f"{where}: labels {', '.join(map(repr, unknown))} in {samples.label!r} are not classes of the model "
             f"({', '.join(map(repr, model.classes))}); check --label or remove those points"
         )
-    classified = predict_points(model, samples.points, where)
-    predicted = classified[PREDICTED_COLUMN]
-    scored = predicted.notna().to_numpy()  # points missing an input have no prediction
-    skipped = int((~scored).sum())
-    predicted = predicted.to_numpy()
-    top_probability = classified[[probability_column(name) for name in model.classes]].to_numpy().max(axis=1)
-    if not scored.any():
-        raise GeoclfError(f"{where}: no point has a value for every input of the model; check that the rasters cover them")
-    truth, predicted = truth[scored], predicted[scored].astype(str)
+    truth, predicted, probs, skipped = scored_predictions(model, samples, model.classes, where)
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=model.classes, zero_division=0
     )
-    agreement = cohen_kappa_score(truth, predicted, labels=model.classes)
     return {
         "samples": int(len(truth)),
         "skipped": skipped,
         "accuracy": float(accuracy_score(truth, predicted)),
-        "kappa": float(agreement) if np.isfinite(agreement) else None,
+        "kappa": kappa(truth, predicted, model.classes),
         "classes": model.classes,
         "per_class": {
             name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for name, p, r, f, s in zip(model.classes, precision, recall, f1, support)
         },
         "confusion_matrix": confusion_matrix(truth, predicted, labels=model.classes).tolist(),
-        "calibration": calibration(top_probability[scored], truth == predicted),
+        "calibration": calibration(probs.max(axis=1), truth == predicted),
     }
+
+
+def scored_predictions(model: Model, samples: Samples, classes: list[str], where: str = "the samples"):
+    """(true labels, predicted labels, probabilities (n, len(classes)), skipped count) for the samples that
+    have every input of the model; a class in `classes` the model does not know has probability 0."""
+    classified = predict_points(model, samples.points, where)
+    scored = classified[PREDICTED_COLUMN].notna().to_numpy()  # points missing an input have no prediction
+    if not scored.any():
+        raise GeoclfError(f"{where}: no point has a value for every input of the model; check that the rasters cover them")
+    probs = np.zeros((int(scored.sum()), len(classes)))
+    for code, name in enumerate(classes):
+        if name in model.classes:
+            probs[:, code] = classified[probability_column(name)].to_numpy()[scored]
+    predicted = classified[PREDICTED_COLUMN].to_numpy()[scored].astype(str)
+    return samples.labels[scored], predicted, probs, int((~scored).sum())
+
+
+def kappa(truth, predicted, classes: list[str]) -> float | None:
+    """Cohen's kappa, or None where it is undefined (one class only on both sides)."""
+    value = cohen_kappa_score(truth, predicted, labels=classes)
+    return float(value) if np.isfinite(value) else None
 
 
 def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRATION_BINS) -> dict:

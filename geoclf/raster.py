@@ -31,7 +31,7 @@ from .model import Model
 from .outputs import atomic_output, check_destination, sidecar
 
 NODATA_CLASS = 255
-BLOCK = 256  # GeoTIFF tile size and prediction window: 65,536 cells per forward pass
+BLOCK = 256  # GeoTIFF tile size and prediction window (65,536 cells; the forward pass chunks it, see model.py)
 GDAL_CACHE_MB = 64
 CONFIDENCE_MEASURES = ("top", "entropy")
 

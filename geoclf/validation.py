@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score, log_loss
+from sklearn.metrics import accuracy_score, f1_score, log_loss
 
 from .errors import GeoclfError
 from .features import InputSpec, coordinates
-from .prediction import PREDICTED_COLUMN, predict_points, probability_column
+from .evaluation import kappa, scored_predictions
 from .samples import Samples
 from .training import TrainingConfig, train
 
@@ -63,18 +63,11 @@ def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: floa
 
 def _scores(model, test: Samples, classes: list[str]) -> dict:
     """The fold's metrics over all the data's classes (a class the fold's model never saw has probability 0)."""
-    predicted = predict_points(model, test.points)
-    keep = predicted[PREDICTED_COLUMN].notna().to_numpy()
-    truth, guess = test.labels[keep], predicted[PREDICTED_COLUMN].to_numpy()[keep].astype(str)
-    probs = np.zeros((keep.sum(), len(classes)))
-    for code, name in enumerate(classes):
-        if name in model.classes:
-            probs[:, code] = predicted[probability_column(name)].to_numpy()[keep]
+    truth, guess, probs, _ = scored_predictions(model, test, classes, "the test fold")
     probs = np.clip(probs, 1e-7, 1)
-    kappa = cohen_kappa_score(truth, guess, labels=classes)
     return {
         "accuracy": float(accuracy_score(truth, guess)),
-        "kappa": float(kappa) if np.isfinite(kappa) else None,
+        "kappa": kappa(truth, guess, classes),
         "macro_f1": float(f1_score(truth, guess, labels=classes, average="macro", zero_division=0)),
         "log_loss": float(log_loss(truth, probs / probs.sum(axis=1, keepdims=True), labels=classes)),
     }

@@ -23,6 +23,8 @@ _EXPORTS = {
     "SPIRAL_SPECIES": "datasets",
     "Samples": "samples",
     "TrainingConfig": "training",
+    "checkerboard_samples": "datasets",
+    "cross_validate": "validation",
     "evaluate": "evaluation",
     "predict_points": "prediction",
     "predict_raster": "raster",
@@ -31,6 +33,7 @@ _EXPORTS = {
     "resolve_grid": "grid",
     "spiral_samples": "datasets",
     "spiral_xy": "datasets",
+    "stream_samples": "datasets",
     "train": "training",
     "write_points": "samples",
 }
@@ -38,8 +41,8 @@ __all__ = sorted(_EXPORTS)
 
 
 _SUBMODULES = {
-    "colors", "datasets", "errors", "evaluation", "features", "grid", "model", "network",
-    "outputs", "plotting", "prediction", "raster", "samples", "training",
+    "cluster", "colors", "datasets", "encoding", "errors", "evaluation", "features", "grid", "masks", "model",
+    "network", "outputs", "plotting", "prediction", "raster", "samples", "training", "validation",
 }
 
 

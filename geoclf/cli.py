@@ -166,8 +166,24 @@ _TRAINING_OPTIONS = [
     click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True,
                  help="Learning rate over the epochs: cosine decay to 0, or constant (the teaching text's)."),
     click.option("--seed", default=0, show_default=True, help="Seed: the same seed on the same data gives the same model."),
-    click.option("--val-fraction", default=0.0, show_default=True, help="Stratified hold-out share for validation."),
+    click.option("--val-fraction", default=0.0, show_default=True,
+                 help="Stratified hold-out share: validation loss per epoch, early stopping and calibration."),
     click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True),
+    click.option("--encoding", type=click.Choice(["none", "fourier", "sinusoidal"]), default="none", show_default=True,
+                 help="Expand x, y into sines and cosines first (on the sphere for lon/lat): sharper, curlier boundaries."),
+    click.option("--encoding-frequencies", default=16, show_default=True,
+                 help="Random frequencies (fourier) or octaves per axis (sinusoidal)."),
+    click.option("--encoding-scale", default=1.0, show_default=True,
+                 help="Typical (fourier) or lowest (sinusoidal) frequency, in cycles per standard deviation of the samples."),
+    click.option("--residual", is_flag=True, help="Residual blocks with layer norm (hidden widths must be equal)."),
+    click.option("--dropout", default=0.0, show_default=True, help="Dropout rate after each hidden activation."),
+    click.option("--weight-decay", default=0.0, show_default=True, help="Decoupled weight decay (AdamW) or L2 (sgd)."),
+    click.option("--class-weight", type=click.Choice(["none", "balanced"]), default="none", show_default=True,
+                 help="balanced: rare species weigh as much in the loss as common ones."),
+    click.option("--patience", default=0, show_default=True,
+                 help="Stop when the hold-out loss has not improved for this many epochs, keeping the best (needs --val-fraction)."),
+    click.option("--calibrate/--no-calibrate", default=True, show_default=True,
+                 help="Fit a temperature on the hold-out so that probabilities mean what they say (with --val-fraction)."),
 ]
 
 
@@ -178,41 +194,55 @@ def _training_options(command):
     return command
 
 
-def _training_setup(samples, layer, label, features, covariates, no_xy, scaling, hidden, activation, optimizer, lr,
-                    epochs, batch_size, lr_schedule, seed, val_fraction, device):
-    """(samples, TrainingConfig, inputs) from the shared options, checked before any training."""
+def _training_setup(samples, layer, label, features, covariates, no_xy, hidden, **settings):
+    """(samples, TrainingConfig, inputs) from the shared options, checked before any training.
+
+    The options are named as TrainingConfig's fields, so every setting passes straight through.
+    """
     from .features import describe_inputs
     from .samples import read_samples
     from .training import TrainingConfig
 
-    config = TrainingConfig(
-        hidden=_numbers(hidden, int, None, "--hidden"), activation=activation, optimizer=optimizer, lr=lr,
-        epochs=epochs, batch_size=batch_size, seed=seed, val_fraction=val_fraction, device=device,
-        lr_schedule=lr_schedule, scaling=scaling,
-    )
+    config = TrainingConfig(hidden=_numbers(hidden, int, None, "--hidden"), **settings)
     config.check()
     data = read_samples(samples, layer, label)
     attributes = tuple(f.strip() for f in features.split(",") if f.strip()) if features else ()
     return data, config, describe_inputs(data.points, not no_xy, attributes, _covariates(covariates))
 
 
+_FOLD_METHODS = click.Choice(["block", "cluster", "random"])
+_FOLD_HELP = "Spatial folds: square blocks or k-means clusters of the coordinates; or random (flatters the model)."
+_BLOCK_HELP = "Block side in CRS units (default: the extent's longer side / (2 x folds))."
+
+
 @cli.command()
 @click.argument("samples", type=click.Path())
 @click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")
 @_training_options
+@click.option("--cv", "cv_folds", type=int, help="First cross-validate on this many folds; the figures go into the model file.")
+@click.option("--cv-by", type=_FOLD_METHODS, default="block", show_default=True, help=_FOLD_HELP)
+@click.option("--cv-block-size", type=float, help=_BLOCK_HELP)
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @_progress_options
 @_debug_option
-def train(samples, output, overwrite, quiet, progress_mode, **options):
+def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, progress_mode, **options):
     """Train a classifier on labelled points and save it as one model file.
 
     Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
     """
     from .outputs import check_destination
     from .training import train as train_model
+    from .validation import cross_validate, format_cv_summary
 
     check_destination(output, overwrite)
     data, config, inputs = _training_setup(samples, **options)
+    report = None
+    if cv_folds is not None:
+        progress = Progress(_mode(quiet, progress_mode), cv_folds, "cross-validating", "fold")
+        try:
+            report = cross_validate(data, config, inputs, cv_folds, cv_by, cv_block_size, lambda r: progress.update_to(r["fold"] + 1))
+        finally:
+            progress.close()
     progress = Progress(_mode(quiet, progress_mode), config.epochs, "training", "epoch")
 
     def on_epoch(record):
@@ -223,16 +253,26 @@ def train(samples, output, overwrite, quiet, progress_mode, **options):
         model = train_model(data, config, on_epoch, inputs)
     finally:
         progress.close()
+    if report is not None:
+        model.metrics["cross_validation"] = report
     model.save(output, overwrite=overwrite)
     m = model.metrics
     summary = (
-        f"trained {model.architecture.inputs}-{'-'.join(map(str, config.hidden))}-{len(model.classes)} {config.activation} "
-        f"on {m['train_samples']} points, {len(model.classes)} classes, in {m['seconds']:.1f} s: "
-        f"loss {m['train_loss']:.4f}, accuracy {m['train_accuracy']:.3f}"
+        f"trained {model.architecture.describe()} on {m['train_samples']} points, {len(model.classes)} classes, "
+        f"in {m['seconds']:.1f} s: loss {m['train_loss']:.4f}, accuracy {m['train_accuracy']:.3f}"
     )
     if "val_accuracy" in m:
         summary += f", validation accuracy {m['val_accuracy']:.3f} on {m['val_samples']} points"
     click.echo(summary)
+    if "best_epoch" in m:
+        click.echo(f"early stopping: kept epoch {m['best_epoch']} of {m['epochs_run']} run (the lowest validation loss)")
+    if "temperature" in m:
+        click.echo(
+            f"calibrated: temperature {m['temperature']:.3g}, validation log loss "
+            f"{m['val_log_loss_uncalibrated']:.4f} -> {m['val_log_loss']:.4f}"
+        )
+    if report is not None:
+        click.echo(format_cv_summary(report))
     if m["dropped_samples"]:
         click.echo(f"dropped {m['dropped_samples']} of {m['dropped_samples'] + m['samples']} points where an input is missing (nodata or outside a covariate raster)")
     click.echo(f"model written to {output}")
@@ -241,9 +281,8 @@ def train(samples, output, overwrite, quiet, progress_mode, **options):
 @cli.command("cross-validate")
 @click.argument("samples", type=click.Path())
 @click.option("--folds", default=5, show_default=True, help="Number of folds (models trained).")
-@click.option("--by", type=click.Choice(["block", "cluster", "random"]), default="block", show_default=True,
-              help="Spatial folds: square blocks or k-means clusters of the coordinates; or random (flatters the model).")
-@click.option("--block-size", type=float, help="Block side in CRS units (default: the extent's longer side / (2 x folds)).")
+@click.option("--by", type=_FOLD_METHODS, default="block", show_default=True, help=_FOLD_HELP)
+@click.option("--block-size", type=float, help=_BLOCK_HELP)
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 @_training_options
 @_progress_options
@@ -283,7 +322,8 @@ def info(model, as_json):
     lines = [
         f"model        {model}",
         f"format       {meta['format']} v{meta['format_version']}, written by geoclf {meta['geoclf_version']}",
-        f"network      {arch.inputs}-{'-'.join(map(str, arch.hidden))}-{arch.outputs} MLP, {arch.activation}",
+        f"network      {arch.describe()}",
+        f"encoding     {arch.encoding.describe()}",
         "inputs       " + ", ".join(spec.describe() for spec in loaded.inputs) + f"; {loaded.scaler.method} scaling",
         f"label        {loaded.label}",
         "classes      " + ", ".join(f"{code}={name} {color}" for code, (name, color) in enumerate(zip(loaded.classes, loaded.colors))),
@@ -292,7 +332,12 @@ def info(model, as_json):
         "training     " + ", ".join(f"{k}={v}" for k, v in loaded.training.items()),
         "metrics      " + ", ".join(f"{k}={_fmt(v)}" for k, v in loaded.metrics.items() if not isinstance(v, dict)),
         f"epochs       {len(loaded.history)} recorded (plot them with `geoclf plot history`)",
+        "calibration  " + (f"temperature {loaded.temperature:.4g}" if loaded.temperature != 1.0 else "none (train with --val-fraction)"),
     ]
+    if "cross_validation" in loaded.metrics:
+        from .validation import format_cv_summary
+
+        lines.append("validation   " + format_cv_summary(loaded.metrics["cross_validation"]))
     click.echo("\n".join(lines))
 
 

@@ -1,4 +1,5 @@
-"""Sample data: the three-species spiral of the teaching text, placed on real ground."""
+"""Sample data placed on real ground: the teaching texts' spiral and habitat table, a pond with
+covariate rasters, and the benchmark's checkerboard and rare-species stream."""
 
 from __future__ import annotations
 
@@ -52,10 +53,47 @@ def spiral_samples(
         except pyproj.exceptions.CRSError:
             raise GeoclfError(f"unknown CRS {crs!r}: give one like EPSG:5186") from None
     xy, codes = spiral_xy(per_class, noise, seed)
-    x = center[0] + scale * xy[:, 0]
-    y = center[1] + scale * xy[:, 1]
+    return _layer(codes, center[0] + scale * xy[:, 0], center[1] + scale * xy[:, 1], crs, label)
+
+
+def _uniform_points(rng, count: int, center, scale) -> tuple[np.ndarray, np.ndarray]:
+    """x, y uniform over the square of half-side `scale` around `center` (the spiral's square)."""
+    x = center[0] + scale * rng.uniform(-1, 1, count)
+    y = center[1] + scale * rng.uniform(-1, 1, count)
+    return x, y
+
+
+def _layer(codes: np.ndarray, x, y, crs, label: str) -> gpd.GeoDataFrame:
     species = np.asarray(SPIRAL_SPECIES, dtype=object)[codes]
     return gpd.GeoDataFrame({label: species}, geometry=gpd.points_from_xy(x, y), crs=crs)
+
+
+# -- checkerboard and stream: the location-only benchmark cases -----------------------------------
+
+
+def checkerboard_samples(
+    count: int = 800, squares: int = 4, seed: int | None = 0, center=DEFAULT_CENTER, scale=DEFAULT_SCALE,
+    crs: str | None = DEFAULT_CRS, label: str = "species",
+) -> gpd.GeoDataFrame:
+    """Crayfish and tadpoles on alternate squares of a `squares` x `squares` board: sharp, straight boundaries."""
+    rng = np.random.default_rng(seed)
+    x, y = _uniform_points(rng, count, center, scale)
+    column = np.floor((x - center[0] + scale) / (2 * scale) * squares).astype(int)
+    row = np.floor((y - center[1] + scale) / (2 * scale) * squares).astype(int)
+    return _layer(np.where((row + column) % 2 == 0, 0, 2), x, y, crs, label)
+
+
+def stream_samples(
+    count: int = 1000, seed: int | None = 0, center=DEFAULT_CENTER, scale=DEFAULT_SCALE,
+    crs: str | None = DEFAULT_CRS, label: str = "species",
+) -> gpd.GeoDataFrame:
+    """A rare species: diving beetles live only along a winding stream (about 6% of the points),
+    crayfish north of it, tadpoles south."""
+    rng = np.random.default_rng(seed)
+    x, y = _uniform_points(rng, count, center, scale)
+    u, v = (x - center[0]) / scale, (y - center[1]) / scale
+    offset = v - 0.35 * np.sin(2.5 * u)
+    return _layer(np.where(np.abs(offset) < 0.06, 1, np.where(offset > 0, 0, 2)), x, y, crs, label)
 
 
 # -- habitat: four measured features, four species (the second teaching text's shape of problem) --------
@@ -83,8 +121,7 @@ def habitat_samples(
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, len(HABITAT_SPECIES), count)
     values = np.clip(_HABITAT_MEANS[codes] + _HABITAT_SPREADS * rng.standard_normal((count, len(HABITAT_FEATURES))), 0, None)
-    x = center[0] + scale * rng.uniform(-1, 1, count)
-    y = center[1] + scale * rng.uniform(-1, 1, count)
+    x, y = _uniform_points(rng, count, center, scale)
     columns = {label: np.asarray(HABITAT_SPECIES, dtype=object)[codes]}
     columns.update({name: values[:, i].round(3) for i, name in enumerate(HABITAT_FEATURES)})
     return gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(x, y), crs=crs)
@@ -115,12 +152,8 @@ def pond_species(depth: np.ndarray, temperature: np.ndarray, vegetation: np.ndar
 def pond_samples(count: int = 400, seed: int | None = 0, center=DEFAULT_CENTER, scale=DEFAULT_SCALE, label: str = "species") -> gpd.GeoDataFrame:
     """Sample points over the pond (EPSG:5186), each labelled by the species the rule puts there."""
     rng = np.random.default_rng(seed)
-    x = center[0] + scale * rng.uniform(-1, 1, count)
-    y = center[1] + scale * rng.uniform(-1, 1, count)
-    codes = pond_species(**pond_fields(x, y, center, scale))
-    return gpd.GeoDataFrame(
-        {label: np.asarray(SPIRAL_SPECIES, dtype=object)[codes]}, geometry=gpd.points_from_xy(x, y), crs=DEFAULT_CRS
-    )
+    x, y = _uniform_points(rng, count, center, scale)
+    return _layer(pond_species(**pond_fields(x, y, center, scale)), x, y, DEFAULT_CRS, label)
 
 
 def write_pond_rasters(folder, center=DEFAULT_CENTER, scale=DEFAULT_SCALE, hole: bool = True) -> dict[str, str]:

@@ -285,6 +285,8 @@ class Scaler:
     'standard': zero mean, unit variance. 'minmax': the training range maps to [0, 1]
     (the second teaching text's choice). Coordinates in metres are 10^5..10^6 in size;
     unscaled, they would saturate the first layer. The statistics travel in the model.
+    Columns named `unscaled` pass through as they are (longitude and latitude in degrees
+    for an encoding on the sphere, which needs the angles themselves).
     """
 
     method: str
@@ -292,14 +294,16 @@ class Scaler:
     scale: np.ndarray
 
     @classmethod
-    def fit(cls, values: np.ndarray, method: str = "standard") -> "Scaler":
+    def fit(cls, values: np.ndarray, method: str = "standard", unscaled: tuple[int, ...] = ()) -> "Scaler":
         if method == "standard":
             offset, scale = values.mean(axis=0), values.std(axis=0)
         elif method == "minmax":
             offset, scale = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
         else:
             raise GeoclfError(f"unknown --scaling {method!r}; choose from {', '.join(SCALINGS)}")
-        return cls(method, offset, np.where(scale > 0, scale, 1.0))
+        offset, scale = offset.copy(), np.where(scale > 0, scale, 1.0)
+        offset[list(unscaled)], scale[list(unscaled)] = 0.0, 1.0
+        return cls(method, offset, scale)
 
     def transform(self, values: np.ndarray) -> np.ndarray:
         return ((values - self.offset) / self.scale).astype(np.float32)

@@ -26,7 +26,7 @@ from .network import Architecture
 from .outputs import atomic_output
 
 FORMAT = "geoclf-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: location encodings, residual blocks, dropout, temperature; format 1 files still load
 METADATA_KEY = "geoclf"
 SAMPLE_POINTS = "sample_points"  # a tensor beside the network's weights
 PREDICT_CHUNK = 16_384  # cells per forward pass: as fast as 65,536 here, and its activations (4 MB per
@@ -50,6 +50,7 @@ class Model:
     metrics: dict = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
     sample_points: np.ndarray | None = None  # training locations (n, 2) in the model's CRS, for masks
+    temperature: float = 1.0  # logits are divided by it before softmax: calibrated probabilities, same classes
     geoclf_version: str = __version__
 
     @property
@@ -73,7 +74,8 @@ class Model:
         """Class codes (n,) for raw, unscaled input values (n, inputs), and their probabilities (n, classes) if asked.
 
         The one inference path: codes are the argmax of the logits (softmax is monotonic,
-        so it is computed only when probabilities are wanted), chunk by chunk.
+        so it is computed only when probabilities are wanted), chunk by chunk. Probabilities
+        use the calibration temperature, which never changes the winning class.
         """
         device = torch.device(device)
         network = self.network.to(device).eval()
@@ -84,7 +86,7 @@ class Model:
             logits = network(torch.from_numpy(scaled[start : start + PREDICT_CHUNK]).to(device))
             codes[start : start + PREDICT_CHUNK] = logits.argmax(dim=1).cpu().numpy()
             if probs is not None:
-                probs[start : start + PREDICT_CHUNK] = torch.softmax(logits, dim=1).cpu().numpy()
+                probs[start : start + PREDICT_CHUNK] = torch.softmax(logits / self.temperature, dim=1).cpu().numpy()
         return codes, probs
 
     def predict_proba(self, values: np.ndarray, device: str | torch.device = "cpu") -> np.ndarray:
@@ -106,6 +108,7 @@ class Model:
             "architecture": self.architecture.to_dict(),
             "inputs": [spec.to_dict() for spec in self.inputs],
             "scaling": self.scaler.to_dict(),
+            "temperature": self.temperature,
             "classes": self.classes,
             "colors": self.colors,
             "label": self.label,
@@ -175,9 +178,11 @@ class Model:
                 history=list(meta.get("history", [])),
                 geoclf_version=str(meta.get("geoclf_version", "unknown")),
                 sample_points=sample_points.numpy() if sample_points is not None else None,
+                temperature=float(meta.get("temperature", 1.0)),
             )
-        except (KeyError, TypeError, ValueError, RuntimeError):
+        except (KeyError, TypeError, ValueError, RuntimeError, GeoclfError):
             raise GeoclfError(not_a_model) from None
-        if not (len(model.classes) == architecture.outputs == len(model.colors)) or len(model.inputs) != architecture.inputs:
+        shapes_agree = len(model.classes) == architecture.outputs == len(model.colors) and len(model.inputs) == architecture.inputs
+        if not shapes_agree or not model.temperature > 0:
             raise GeoclfError(not_a_model)
         return model

@@ -1,16 +1,19 @@
-"""The network itself: a plain multi-layer perceptron described by a few numbers.
+"""The network itself: a multi-layer perceptron described by a few numbers.
 
 The description (not pickled code) is what the model file stores, so loading a
-model rebuilds the same torch module and then fills in its weights.
+model rebuilds the same torch module and then fills in its weights. Options beyond
+the plain MLP of the teaching texts: a location encoding in front, residual blocks
+with layer norm (deeper networks that still train), and dropout.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
+from .encoding import Encoding
 from .errors import GeoclfError
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -18,30 +21,62 @@ ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 @dataclass(frozen=True)
 class Architecture:
-    """inputs -> hidden widths (each followed by the activation) -> one logit per class."""
+    """inputs -> [encoding] -> hidden widths (each followed by the activation) -> one logit per class.
+
+    With `residual`, the first width projects the inputs and every further width adds
+    a pre-norm residual block (layer norm, linear, activation, dropout, linear, plus the
+    block's input); the widths must then be equal.
+    """
 
     inputs: int
     hidden: tuple[int, ...]
     outputs: int
     activation: str = "relu"
+    encoding: Encoding = field(default_factory=Encoding)
+    residual: bool = False
+    dropout: float = 0.0
 
     def __post_init__(self):
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATIONS)}")
+        if self.residual and len(set(self.hidden)) > 1:
+            raise GeoclfError(f"--residual needs equal hidden widths (e.g. 64,64,64), got {','.join(map(str, self.hidden))}")
+        if not 0 <= self.dropout < 1:
+            raise GeoclfError(f"--dropout must be in [0, 1), got {self.dropout}")
 
     def build(self) -> nn.Sequential:
         layers: list[nn.Module] = []
-        width = self.inputs
-        for hidden in self.hidden:
-            layers += [nn.Linear(width, hidden), ACTIVATIONS[self.activation]()]
-            width = hidden
+        encoder = self.encoding.build()
+        if encoder is not None:
+            layers.append(encoder)
+        width = self.encoding.width(self.inputs)
+        if self.residual:
+            layers += [nn.Linear(width, self.hidden[0])]
+            layers += [ResidualBlock(self.hidden[0], self.activation, self.dropout) for _ in self.hidden[1:]]
+            layers += [nn.LayerNorm(self.hidden[0]), ACTIVATIONS[self.activation]()]
+            width = self.hidden[0]
+        else:
+            for hidden in self.hidden:  # the plain MLP keeps the module order of format 1 files
+                layers += [nn.Linear(width, hidden), ACTIVATIONS[self.activation]()]
+                if self.dropout:
+                    layers.append(nn.Dropout(self.dropout))
+                width = hidden
         layers.append(nn.Linear(width, self.outputs))
         return nn.Sequential(*layers)
 
+    def describe(self) -> str:
+        kind = "residual MLP" if self.residual else "MLP"
+        extras = [f"dropout {self.dropout:g}"] if self.dropout else []
+        if self.encoding.active:
+            extras.append(f"{self.encoding.kind} encoding")
+        shape = f"{self.inputs}-{'-'.join(map(str, self.hidden))}-{self.outputs}"
+        return f"{shape} {kind}, {self.activation}" + "".join(f", {e}" for e in extras)
+
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["hidden"] = list(self.hidden)
-        return data
+        return {
+            "inputs": self.inputs, "hidden": list(self.hidden), "outputs": self.outputs, "activation": self.activation,
+            "encoding": self.encoding.to_dict(), "residual": self.residual, "dropout": self.dropout,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Architecture":
@@ -50,7 +85,25 @@ class Architecture:
             hidden=tuple(int(h) for h in data["hidden"]),
             outputs=int(data["outputs"]),
             activation=str(data["activation"]),
+            encoding=Encoding.from_dict(data.get("encoding")),
+            residual=bool(data.get("residual", False)),
+            dropout=float(data.get("dropout", 0.0)),
         )
+
+
+class ResidualBlock(nn.Module):
+    """x + Linear(Dropout(act(Linear(LayerNorm(x))))): the block SINR stacks over its location encoding."""
+
+    def __init__(self, width: int, activation: str, dropout: float):
+        super().__init__()
+        layers: list[nn.Module] = [nn.LayerNorm(width), nn.Linear(width, width), ACTIVATIONS[activation]()]
+        if dropout:
+            layers.append(nn.Dropout(dropout))
+        layers.append(nn.Linear(width, width))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
 
 
 def resolve_device(name: str) -> torch.device:

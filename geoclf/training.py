@@ -1,7 +1,13 @@
-"""Training: samples in, a Model out, the same Model for the same seed and data."""
+"""Training: samples in, a Model out, the same Model for the same seed and data.
+
+Beyond the plain loop: a stratified hold-out that early stopping watches (the best
+epoch's weights are kept) and on which a temperature is fitted so that probabilities
+are calibrated; balanced class weights for rare species; weight decay.
+"""
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -12,6 +18,7 @@ from sklearn.model_selection import train_test_split
 
 from .colors import class_colors
 from .errors import GeoclfError
+from .encoding import Encoding, spherical_spread
 from .features import COORDINATE_INPUTS, SCALINGS, InputSpec, Scaler, coordinates, input_values
 from .model import Model
 from .network import ACTIVATIONS, Architecture, resolve_device
@@ -19,8 +26,9 @@ from .samples import Samples
 
 MIN_SAMPLES_PER_CLASS = 5
 MAX_CLASSES = 255  # class codes are uint8 in the raster, with 255 kept for nodata
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+OPTIMIZERS = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}  # AdamW: weight decay decoupled from the step
 LR_SCHEDULES = ("cosine", "constant")
+CLASS_WEIGHTS = ("none", "balanced")
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,15 @@ class TrainingConfig:
     device: str = "cpu"
     lr_schedule: str = "cosine"  # cosine decay to 0 ends training settled; "constant" is the teaching text's
     scaling: str = "standard"  # or "minmax", the second teaching text's
+    encoding: str = "none"
+    encoding_frequencies: int = 16
+    encoding_scale: float = 1.0
+    residual: bool = False
+    dropout: float = 0.0
+    weight_decay: float = 0.0
+    class_weight: str = "none"  # "balanced": each class weighs as much in the loss as the others, however rare
+    patience: int = 0  # stop when the hold-out loss has not improved for this many epochs (0: never)
+    calibrate: bool = True  # fit a temperature on the hold-out, when there is one
 
     def check(self) -> None:
         if not self.hidden or any(width < 1 for width in self.hidden):
@@ -58,6 +75,16 @@ class TrainingConfig:
             raise GeoclfError(f"unknown --scaling {self.scaling!r}; choose from {', '.join(SCALINGS)}")
         if not 0 <= self.val_fraction < 1:
             raise GeoclfError(f"--val-fraction must be in [0, 1), got {self.val_fraction}")
+        encoding = Encoding(self.encoding, self.encoding_frequencies, self.encoding_scale)  # checks its numbers
+        Architecture(2, tuple(self.hidden), 2, self.activation, encoding, self.residual, self.dropout)  # and the shape's
+        if self.weight_decay < 0:
+            raise GeoclfError(f"--weight-decay must be zero or positive, got {self.weight_decay}")
+        if self.class_weight not in CLASS_WEIGHTS:
+            raise GeoclfError(f"unknown --class-weight {self.class_weight!r}; choose from {', '.join(CLASS_WEIGHTS)}")
+        if self.patience < 0:
+            raise GeoclfError(f"--patience must be zero (off) or positive, got {self.patience}")
+        if self.patience and self.val_fraction == 0:
+            raise GeoclfError("--patience watches the hold-out loss, but there is no hold-out; give --val-fraction (e.g. 0.2)")
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -108,6 +135,32 @@ def usable_values(samples: Samples, inputs: list[InputSpec]) -> tuple[np.ndarray
     return values[valid], valid
 
 
+def encoding_for(config: TrainingConfig, inputs: list[InputSpec], train_values: np.ndarray, crs) -> Encoding:
+    """The location encoding the config asks for, placed on the coordinate inputs (on the sphere for lon/lat)."""
+    columns = tuple(i for i, spec in enumerate(inputs) if spec.kind == "coordinate")
+    if config.encoding == "none" or len(columns) != 2:
+        return Encoding()
+    sphere = bool(crs is not None and crs.is_geographic)
+    spread = spherical_spread(train_values[:, list(columns)]) if sphere else 1.0
+    return Encoding(config.encoding, config.encoding_frequencies, config.encoding_scale, columns, sphere, spread, config.seed)
+
+
+def class_weights(codes: np.ndarray, classes: int) -> torch.Tensor:
+    """'balanced' weights n / (classes * count), as scikit-learn's class_weight='balanced'."""
+    counts = np.bincount(codes, minlength=classes)
+    return torch.from_numpy(len(codes) / (classes * counts)).float()
+
+
+def fit_temperature(logits: torch.Tensor, truth: torch.Tensor) -> float:
+    """The T > 0 that minimizes the negative log-likelihood of softmax(logits / T) (Guo et al. 2017)."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t):
+        return float(torch.nn.functional.cross_entropy(logits / float(np.exp(log_t)), truth))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-4.0, 4.0), method="bounded").x))
+
+
 def train(
     samples: Samples,
     config: TrainingConfig = TrainingConfig(),
@@ -126,12 +179,16 @@ def train(
     train_x, train_y, val_x, val_y = _split(values, codes, config.val_fraction, config.seed)
 
     torch.manual_seed(config.seed)
-    scaler = Scaler.fit(train_x, config.scaling)
-    architecture = Architecture(len(inputs), tuple(config.hidden), len(classes), config.activation)
+    encoding = encoding_for(config, inputs, train_x, samples.crs)
+    scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())
+    architecture = Architecture(
+        len(inputs), tuple(config.hidden), len(classes), config.activation, encoding, config.residual, config.dropout
+    )
     network = architecture.build().to(device)
-    optimizer = OPTIMIZERS[config.optimizer](network.parameters(), lr=config.lr)
+    optimizer = OPTIMIZERS[config.optimizer](network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs) if config.lr_schedule == "cosine" else None
-    loss_fn = torch.nn.CrossEntropyLoss()
+    weights = class_weights(train_y, len(classes)).to(device) if config.class_weight == "balanced" else None
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
     shuffler = torch.Generator().manual_seed(config.seed)
 
     x = torch.from_numpy(scaler.transform(train_x)).to(device)
@@ -141,6 +198,7 @@ def train(
         vy = torch.from_numpy(val_y).long().to(device)
 
     history: list[dict] = []
+    best = {"loss": float("inf"), "epoch": 0, "state": None}
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
         network.train()
@@ -156,9 +214,13 @@ def train(
         record = {"epoch": epoch, "loss": total / len(x)}
         if val_x is not None:
             record.update(_score(network, vx, vy, loss_fn, prefix="val_"))
+            if record["val_loss"] < best["loss"]:
+                best = {"loss": record["val_loss"], "epoch": epoch, "state": copy.deepcopy(network.state_dict())}
         history.append(record)
         if on_epoch is not None:
             on_epoch({**record, "epochs": config.epochs})
+        if config.patience and epoch - best["epoch"] >= config.patience:
+            break
     seconds = time.perf_counter() - started
 
     metrics = {
@@ -167,11 +229,23 @@ def train(
         "train_samples": int(len(train_x)),
         "class_counts": {name: int(n) for name, n in zip(classes, np.bincount(codes, minlength=len(classes)))},
         "seconds": round(seconds, 3),
-        **_score(network, x, y, loss_fn, prefix="train_"),
+        "epochs_run": len(history),
     }
+    if config.patience and best["state"] is not None:  # early stopping keeps the epoch that did best on the hold-out
+        network.load_state_dict(best["state"])
+        metrics["best_epoch"] = best["epoch"]
+    metrics.update(_score(network, x, y, loss_fn, prefix="train_"))
+    temperature = 1.0
     if val_x is not None:
         metrics["val_samples"] = int(len(val_x))
-        metrics.update({k: v for k, v in history[-1].items() if k.startswith("val_")})
+        metrics.update(_score(network, vx, vy, loss_fn, prefix="val_"))
+        if config.calibrate:
+            with torch.no_grad():
+                logits = network.eval()(vx)
+            temperature = fit_temperature(logits, vy)
+            metrics["temperature"] = round(temperature, 4)
+            metrics["val_log_loss_uncalibrated"] = float(torch.nn.functional.cross_entropy(logits, vy))
+            metrics["val_log_loss"] = float(torch.nn.functional.cross_entropy(logits / temperature, vy))
     return Model(
         network=network.cpu().eval(),
         architecture=architecture,
@@ -186,6 +260,7 @@ def train(
         metrics=metrics,
         history=history,
         sample_points=coordinates(samples.points[valid]),
+        temperature=temperature,
     )
 
 

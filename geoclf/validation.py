@@ -114,6 +114,16 @@ def cross_validate(
     return {"folds": folds, "by": by, "block_size": block_size, "per_fold": results, "summary": summary}
 
 
+def format_cv_summary(report: dict) -> str:
+    """One line: the fold design and the mean +/- sd of each metric."""
+    figures = []
+    for metric in METRICS:
+        value = report["summary"][metric]
+        if value is not None:
+            figures.append(f"{metric.replace('_', ' ')} {value['mean']:.3f} +/- {value['sd']:.3f}")
+    return f"{report['folds']}-fold cross-validation by {report['by']}: " + ", ".join(figures)
+
+
 def format_cv_report(report: dict) -> str:
     lines = [f"{report['folds']}-fold cross-validation by {report['by']}", ""]
     lines.append(f"{'fold':>4} {'train':>6} {'test':>6} {'accuracy':>9} {'kappa':>7} {'macro F1':>9} {'log loss':>9}")

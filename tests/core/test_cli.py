@@ -67,7 +67,9 @@ def test_teaching_setup_from_the_command_line(cli, tmp_path, spiral_gpkg):
     )
     assert result.code == 0, result.err
     info = json.loads(cli("info", tmp_path / "t.geoclf", "--json").out)
-    assert info["architecture"] == {"inputs": 2, "hidden": [10], "outputs": 3, "activation": "sigmoid"}
+    shape = {key: info["architecture"][key] for key in ("inputs", "hidden", "outputs", "activation", "residual", "dropout")}
+    assert shape == {"inputs": 2, "hidden": [10], "outputs": 3, "activation": "sigmoid", "residual": False, "dropout": 0.0}
+    assert info["architecture"]["encoding"]["kind"] == "none"
     assert info["metrics"]["train_loss"] < 0.15 and info["metrics"]["train_accuracy"] >= 0.95
 
 

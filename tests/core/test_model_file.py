@@ -29,12 +29,14 @@ def test_file_is_safetensors_with_the_documented_metadata(model_path):
     meta = json.loads(header["__metadata__"]["geoclf"])
     expected = {
         "format", "format_version", "geoclf_version", "architecture", "inputs", "scaling", "classes",
-        "colors", "label", "crs", "extent", "training", "metrics", "history",
+        "colors", "label", "crs", "extent", "training", "metrics", "history", "temperature",
     }
     assert expected <= set(meta)
     assert meta["format"] == "geoclf-model" and meta["format_version"] == FORMAT_VERSION
     assert "KGD2002" in meta["crs"] or "Korea" in meta["crs"]
-    assert meta["architecture"] == {"inputs": 2, "hidden": [64, 64], "outputs": 3, "activation": "relu"}
+    assert {k: meta["architecture"][k] for k in ("inputs", "hidden", "outputs", "activation")} == {
+        "inputs": 2, "hidden": [64, 64], "outputs": 3, "activation": "relu"
+    }
     assert [i["name"] for i in meta["inputs"]] == ["x", "y"]
     tensor_names = set(header) - {"__metadata__"}
     assert tensor_names == {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias", "sample_points"}

@@ -91,9 +91,51 @@ def test_train_from_a_file(provider, spiral, tmp_path):
     )
     assert result["OUTPUT"] == str(out)
     info = model_info(out)
-    assert info["architecture"] == {"inputs": 2, "hidden": [16, 16], "outputs": 3, "activation": "tanh"}
+    shape = {key: info["architecture"][key] for key in ("inputs", "hidden", "outputs", "activation")}
+    assert shape == {"inputs": 2, "hidden": [16, 16], "outputs": 3, "activation": "tanh"}
     assert info["training"]["epochs"] == 30 and info["training"]["seed"] == 4 and info["training"]["lr"] == 0.02
     assert progress and max(progress) == 100
+
+
+def test_train_defaults_are_geoclfs(provider):
+    """The plugin passes every setting explicitly, so its defaults must be geoclf train's (TrainingConfig's)."""
+    import subprocess
+    from pathlib import Path
+
+    from geoclf_processing.algorithms.train import DEFAULTS
+
+    script = "import json, dataclasses, geoclf; print(json.dumps(dataclasses.asdict(geoclf.TrainingConfig())))"
+    python = Path(GEOCLF).parent / "python"
+    library = json.loads(subprocess.run([str(python), "-c", script], check=True, capture_output=True, text=True).stdout)
+    library["hidden"] = ",".join(map(str, library["hidden"]))
+    assert DEFAULTS == {key: library[key] for key in DEFAULTS}
+    algorithm = provider.algorithm("trainclassifier")
+    assert algorithm.parameterDefinition("DROPOUT").defaultValue() == DEFAULTS["dropout"]
+    assert algorithm.parameterDefinition("WEIGHT_DECAY").defaultValue() == DEFAULTS["weight_decay"]
+
+
+def test_train_with_the_better_model_options_and_cross_validation(provider, spiral, tmp_path):
+    out = tmp_path / "better.geoclf"
+    logged = []
+
+    class LogFeedback(QgsProcessingFeedback):  # keeps what the Processing log shows
+        def pushInfo(self, info):  # noqa: N802
+            logged.append(info)
+
+    feedback = LogFeedback()
+    processing.run(
+        "geoclf:trainclassifier",
+        {"INPUT": str(spiral), "LABEL": "species", "EPOCHS": 30, "ENCODING": 2, "DROPOUT": 0.1, "WEIGHT_DECAY": 0.01,
+         "CLASS_WEIGHT": 1, "VAL_FRACTION": 0.2, "PATIENCE": 10, "CV_FOLDS": 3, "CV_BY": 1, "OUTPUT": str(out)},
+        feedback=feedback,
+    )
+    info = model_info(out)
+    assert info["architecture"]["encoding"]["kind"] == "sinusoidal" and info["architecture"]["dropout"] == 0.1
+    assert info["training"]["class_weight"] == "balanced" and info["training"]["weight_decay"] == 0.01
+    assert info["training"]["patience"] == 10 and "temperature" in info["metrics"]
+    report = info["metrics"]["cross_validation"]
+    assert report["folds"] == 3 and report["by"] == "cluster"
+    assert any("3-fold cross-validation by cluster" in line for line in logged)
 
 
 def test_train_from_a_memory_layer_with_selection(provider, spiral, tmp_path):

@@ -1,6 +1,7 @@
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -14,6 +15,12 @@ from ..runner import run_geoclf
 from .base import GeoclfAlgorithm, layer_arguments
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh"]
+ENCODINGS = ["none", "fourier", "sinusoidal"]
+CLASS_WEIGHTS = ["none", "balanced"]
+FOLD_METHODS = ["block", "cluster", "random"]
+# geoclf train's defaults (a test compares them with geoclf's TrainingConfig)
+DEFAULTS = {"hidden": "64,64", "epochs": 200, "lr": 0.01, "encoding": "none", "dropout": 0.0, "weight_decay": 0.0,
+            "class_weight": "none", "val_fraction": 0.0, "patience": 0}
 
 
 class TrainAlgorithm(GeoclfAlgorithm):
@@ -33,11 +40,23 @@ class TrainAlgorithm(GeoclfAlgorithm):
         "<b>Activation</b>: relu (default), sigmoid or tanh.<br>"
         "<b>Epochs</b> and <b>Learning rate</b>: how long and how fast the Adam optimizer trains.<br>"
         "<b>Seed</b>: the same seed on the same points gives the same model.<br>"
-        "<b>Model file</b>: where to write the model (.geoclf); its CRS is the layer's."
+        "<b>Model file</b>: where to write the model (.geoclf); its CRS is the layer's.<br><br>"
+        "Advanced parameters:<br>"
+        "<b>Location encoding</b>: sines and cosines of x, y at several frequencies (on the sphere for "
+        "longitude/latitude), for sharper, curlier boundaries.<br>"
+        "<b>Dropout</b> and <b>Weight decay</b>: regularization against overfitting few or noisy samples.<br>"
+        "<b>Class weights</b>: 'balanced' makes rare species count as much as common ones.<br>"
+        "<b>Validation share</b>: a stratified hold-out; with it, probabilities are calibrated (temperature scaling) "
+        "and <b>Patience</b> (epochs; 0: off) stops training when the hold-out loss stops improving, keeping the best epoch.<br>"
+        "<b>Cross-validation folds</b> (0: none): before training, train and test on that many folds; the figures are "
+        "shown in the log and stored in the model file. <b>Fold method</b>: square blocks, k-means clusters of the "
+        "coordinates, or random (which flatters the model)."
     )
 
     INPUT, LABEL, FEATURES, COVARIATES, USE_XY = "INPUT", "LABEL", "FEATURES", "COVARIATES", "USE_XY"
     HIDDEN, ACTIVATION, EPOCHS, LEARNING_RATE, SEED, OUTPUT = "HIDDEN", "ACTIVATION", "EPOCHS", "LEARNING_RATE", "SEED", "OUTPUT"
+    ENCODING, DROPOUT, WEIGHT_DECAY, CLASS_WEIGHT = "ENCODING", "DROPOUT", "WEIGHT_DECAY", "CLASS_WEIGHT"
+    VAL_FRACTION, PATIENCE, CV_FOLDS, CV_BY = "VAL_FRACTION", "PATIENCE", "CV_FOLDS", "CV_BY"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Point layer", [QgsProcessing.TypeVectorPoint]))
@@ -52,14 +71,34 @@ class TrainAlgorithm(GeoclfAlgorithm):
             QgsProcessingParameterMultipleLayers(self.COVARIATES, "Covariate rasters", QgsProcessing.TypeRaster, optional=True)
         )
         self.addParameter(QgsProcessingParameterBoolean(self.USE_XY, "Use coordinates", defaultValue=True))
-        self.addParameter(QgsProcessingParameterString(self.HIDDEN, "Hidden layers", defaultValue="64,64"))
+        self.addParameter(QgsProcessingParameterString(self.HIDDEN, "Hidden layers", defaultValue=DEFAULTS["hidden"]))
         self.addParameter(QgsProcessingParameterEnum(self.ACTIVATION, "Activation", options=ACTIVATIONS, defaultValue=0))
-        self.addParameter(QgsProcessingParameterNumber(self.EPOCHS, "Epochs", QgsProcessingParameterNumber.Integer, 200, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(self.EPOCHS, "Epochs", QgsProcessingParameterNumber.Integer, DEFAULTS["epochs"], minValue=1))
         self.addParameter(
-            QgsProcessingParameterNumber(self.LEARNING_RATE, "Learning rate", QgsProcessingParameterNumber.Double, 0.01, minValue=0.0)
+            QgsProcessingParameterNumber(
+                self.LEARNING_RATE, "Learning rate", QgsProcessingParameterNumber.Double, DEFAULTS["lr"], minValue=0.0
+            )
         )
         self.addParameter(QgsProcessingParameterNumber(self.SEED, "Seed", QgsProcessingParameterNumber.Integer, 0, minValue=0))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, "Model file", "geoclf model (*.geoclf)"))
+        double, integer = QgsProcessingParameterNumber.Double, QgsProcessingParameterNumber.Integer
+        advanced = [
+            QgsProcessingParameterEnum(self.ENCODING, "Location encoding", ENCODINGS, defaultValue=ENCODINGS.index(DEFAULTS["encoding"])),
+            QgsProcessingParameterNumber(self.DROPOUT, "Dropout", double, DEFAULTS["dropout"], minValue=0.0, maxValue=0.95),
+            QgsProcessingParameterNumber(self.WEIGHT_DECAY, "Weight decay", double, DEFAULTS["weight_decay"], minValue=0.0),
+            QgsProcessingParameterEnum(
+                self.CLASS_WEIGHT, "Class weights", CLASS_WEIGHTS, defaultValue=CLASS_WEIGHTS.index(DEFAULTS["class_weight"])
+            ),
+            QgsProcessingParameterNumber(
+                self.VAL_FRACTION, "Validation share", double, DEFAULTS["val_fraction"], minValue=0.0, maxValue=0.9
+            ),
+            QgsProcessingParameterNumber(self.PATIENCE, "Patience", integer, DEFAULTS["patience"], minValue=0),
+            QgsProcessingParameterNumber(self.CV_FOLDS, "Cross-validation folds", integer, 0, minValue=0),
+            QgsProcessingParameterEnum(self.CV_BY, "Fold method", FOLD_METHODS, defaultValue=0),
+        ]
+        for parameter in advanced:
+            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         path, layer = self.point_layer_for_geoclf(parameters, self.INPUT, context, feedback)
@@ -72,6 +111,9 @@ class TrainAlgorithm(GeoclfAlgorithm):
             inputs += ["--covariate", f"{raster.name()}={raster.source()}"]
         if not self.parameterAsBoolean(parameters, self.USE_XY, context):
             inputs.append("--no-xy")
+        folds = self.parameterAsInt(parameters, self.CV_FOLDS, context)
+        if folds:
+            inputs += ["--cv", folds, "--cv-by", FOLD_METHODS[self.parameterAsEnum(parameters, self.CV_BY, context)]]
         run_geoclf(
             [
                 "train", path, *layer_arguments(layer),
@@ -81,6 +123,12 @@ class TrainAlgorithm(GeoclfAlgorithm):
                 "--epochs", self.parameterAsInt(parameters, self.EPOCHS, context),
                 "--lr", repr(self.parameterAsDouble(parameters, self.LEARNING_RATE, context)),
                 "--seed", self.parameterAsInt(parameters, self.SEED, context),
+                "--encoding", ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
+                "--dropout", repr(self.parameterAsDouble(parameters, self.DROPOUT, context)),
+                "--weight-decay", repr(self.parameterAsDouble(parameters, self.WEIGHT_DECAY, context)),
+                "--class-weight", CLASS_WEIGHTS[self.parameterAsEnum(parameters, self.CLASS_WEIGHT, context)],
+                "--val-fraction", repr(self.parameterAsDouble(parameters, self.VAL_FRACTION, context)),
+                "--patience", self.parameterAsInt(parameters, self.PATIENCE, context),
                 "-o", output, "--overwrite",
             ],
             feedback,

@@ -138,8 +138,10 @@ def usable_values(samples: Samples, inputs: list[InputSpec]) -> tuple[np.ndarray
 def encoding_for(config: TrainingConfig, inputs: list[InputSpec], train_values: np.ndarray, crs) -> Encoding:
     """The location encoding the config asks for, placed on the coordinate inputs (on the sphere for lon/lat)."""
     columns = tuple(i for i, spec in enumerate(inputs) if spec.kind == "coordinate")
-    if config.encoding == "none" or len(columns) != 2:
+    if config.encoding == "none":
         return Encoding()
+    if len(columns) != 2:
+        raise GeoclfError(f"--encoding {config.encoding} encodes the coordinates, which are not inputs; drop --no-xy or the encoding")
     sphere = bool(crs is not None and crs.is_geographic)
     spread = spherical_spread(train_values[:, list(columns)]) if sphere else 1.0
     return Encoding(config.encoding, config.encoding_frequencies, config.encoding_scale, columns, sphere, spread, config.seed)

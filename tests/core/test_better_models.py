@@ -235,3 +235,9 @@ def test_cross_validate_a_covariate_model(cli, tmp_path):
 def test_bad_encoding_in_the_library_is_a_geoclf_error():
     with pytest.raises(GeoclfError, match="unknown --encoding"):
         train(spiral(), TrainingConfig(encoding="wavelet"))
+    from geoclf.datasets import HABITAT_FEATURES, habitat_samples
+    from geoclf.features import describe_inputs
+
+    table = habitat_samples(count=200)
+    with pytest.raises(GeoclfError, match="encodes the coordinates, which are not inputs"):
+        train(Samples(table, "species"), TrainingConfig(encoding="fourier"), inputs=describe_inputs(table, False, HABITAT_FEATURES))

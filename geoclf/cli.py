@@ -194,6 +194,17 @@ def _training_options(command):
     return command
 
 
+def _cross_validate(data, config, inputs, folds, by, block_size, mode) -> dict:
+    """The cross-validation report of `train --cv` and `cross-validate`, with a progress bar over the folds."""
+    from .validation import cross_validate
+
+    progress = Progress(mode, folds, "cross-validating", "fold")
+    try:
+        return cross_validate(data, config, inputs, folds, by, block_size, on_fold=lambda r: progress.update_to(r["fold"] + 1))
+    finally:
+        progress.close()
+
+
 def _training_setup(samples, layer, label, features, covariates, no_xy, hidden, **settings):
     """(samples, TrainingConfig, inputs) from the shared options, checked before any training.
 
@@ -232,17 +243,13 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     """
     from .outputs import check_destination
     from .training import train as train_model
-    from .validation import cross_validate, format_cv_summary
+    from .validation import format_cv_summary
 
     check_destination(output, overwrite)
     data, config, inputs = _training_setup(samples, **options)
     report = None
     if cv_folds is not None:
-        progress = Progress(_mode(quiet, progress_mode), cv_folds, "cross-validating", "fold")
-        try:
-            report = cross_validate(data, config, inputs, cv_folds, cv_by, cv_block_size, lambda r: progress.update_to(r["fold"] + 1))
-        finally:
-            progress.close()
+        report = _cross_validate(data, config, inputs, cv_folds, cv_by, cv_block_size, _mode(quiet, progress_mode))
     progress = Progress(_mode(quiet, progress_mode), config.epochs, "training", "epoch")
 
     def on_epoch(record):
@@ -293,14 +300,10 @@ def cross_validate(samples, folds, by, block_size, as_json, quiet, progress_mode
     Takes the same input and training options as train. Reports accuracy, Cohen's
     kappa, macro F1 and log loss per fold and as mean +/- sd.
     """
-    from .validation import cross_validate as run, format_cv_report
+    from .validation import format_cv_report
 
     data, config, inputs = _training_setup(samples, **options)
-    progress = Progress(_mode(quiet, progress_mode), folds, "cross-validating", "fold")
-    try:
-        report = run(data, config, inputs, folds, by, block_size, on_fold=lambda r: progress.update_to(r["fold"] + 1))
-    finally:
-        progress.close()
+    report = _cross_validate(data, config, inputs, folds, by, block_size, _mode(quiet, progress_mode))
     click.echo(json.dumps(report, indent=2) if as_json else format_cv_report(report))
 
 

@@ -87,7 +87,7 @@ def stream_samples(
     count: int = 1000, seed: int | None = 0, center=DEFAULT_CENTER, scale=DEFAULT_SCALE,
     crs: str | None = DEFAULT_CRS, label: str = "species",
 ) -> gpd.GeoDataFrame:
-    """A rare species: diving beetles live only along a winding stream (about 6% of the points),
+    """A rare species: diving beetles live only along a winding stream (about 5% of the points),
     crayfish north of it, tadpoles south."""
     rng = np.random.default_rng(seed)
     x, y = _uniform_points(rng, count, center, scale)

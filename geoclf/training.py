@@ -233,14 +233,16 @@ def train(
         "seconds": round(seconds, 3),
         "epochs_run": len(history),
     }
+    kept = history[-1]
     if config.patience and best["state"] is not None:  # early stopping keeps the epoch that did best on the hold-out
         network.load_state_dict(best["state"])
         metrics["best_epoch"] = best["epoch"]
+        kept = history[best["epoch"] - 1]
     metrics.update(_score(network, x, y, loss_fn, prefix="train_"))
     temperature = 1.0
     if val_x is not None:
         metrics["val_samples"] = int(len(val_x))
-        metrics.update(_score(network, vx, vy, loss_fn, prefix="val_"))
+        metrics.update({k: v for k, v in kept.items() if k.startswith("val_")})  # the kept epoch's, as recorded
         if config.calibrate:
             with torch.no_grad():
                 logits = network.eval()(vx)

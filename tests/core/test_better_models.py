@@ -19,6 +19,7 @@ from geoclf.cli import cli as cli_group
 from geoclf.encoding import Encoding
 from geoclf.features import coordinates
 from geoclf.samples import Samples
+from geoclf.training import _split, encode_labels
 
 
 def spiral(seed=0, **kwargs) -> Samples:
@@ -122,7 +123,15 @@ def test_early_stopping_keeps_the_best_epoch():
     best = int(np.argmin(val_losses)) + 1
     assert model.metrics["best_epoch"] == best
     assert model.metrics["epochs_run"] == len(model.history) == best + 15 < 300  # it stopped, patience epochs later
-    assert model.metrics["val_loss"] == pytest.approx(val_losses[best - 1], rel=1e-6)  # the weights are the best epoch's
+    assert model.metrics["val_loss"] == pytest.approx(val_losses[best - 1], rel=1e-6)
+    # the returned weights are the best epoch's: on the same hold-out they give that epoch's loss
+    config = TrainingConfig(val_fraction=0.3)
+    _, codes = encode_labels(noisy)
+    _, _, held_x, held_y = _split(coordinates(noisy.points), codes, config.val_fraction, config.seed)
+    with torch.no_grad():
+        logits = model.network(torch.from_numpy(model.scaler.transform(held_x)))
+    loss = float(torch.nn.functional.cross_entropy(logits, torch.from_numpy(held_y).long()))
+    assert loss == pytest.approx(val_losses[best - 1], rel=1e-5) and loss < val_losses[-1]
 
 
 def test_temperature_scaling_lowers_the_hold_out_log_loss():

@@ -26,7 +26,7 @@ from geoclf.features import describe_inputs
 DATA = Path(__file__).resolve().parent / "data"
 TEXT_SETUP = geoclf.TrainingConfig(
     hidden=(32, 32), activation="relu", optimizer="sgd", lr=0.01, batch_size=256, epochs=1000,
-    lr_schedule="constant", scaling="minmax",
+    lr_schedule="constant", scaling="minmax", feature_bins=0, weight_decay=0.0,  # the text's raw, undecayed features
 )
 
 

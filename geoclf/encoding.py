@@ -1,4 +1,7 @@
-"""Location encodings: the coordinates expanded into sines and cosines before the first layer.
+"""Input encodings: how the scaled inputs are expanded before the first layer.
+
+Two kinds, one per input kind. Covariates and attributes are binned (piecewise-linear
+encoding, below). The coordinates may get a location encoding:
 
 A ReLU network fed raw x, y draws smooth boundaries and learns sharp, curly ones slowly
 (spectral bias). Feeding it sin/cos of the coordinates at several frequencies lets it
@@ -22,6 +25,7 @@ from torch import nn
 from .errors import GeoclfError
 
 ENCODINGS = ("none", "fourier", "sinusoidal")
+MAX_FEATURE_BINS = 256
 
 
 @dataclass(frozen=True)
@@ -141,3 +145,80 @@ class CoordinateEncoding(nn.Module):
             base = unit_vectors(torch.deg2rad(base))
         phase = 2 * torch.pi * base @ self.frequency.T
         return torch.cat([inputs[:, keep], base, torch.sin(phase), torch.cos(phase)], dim=1)
+
+
+@dataclass(frozen=True)
+class Binning:
+    """Piecewise-linear encoding of the non-coordinate inputs (Gorishniy et al. 2022).
+
+    Each binned input becomes one number per quantile bin of its training values: 1 for
+    bins below the value, the position within its own bin, 0 above. A ReLU network fed
+    raw values draws slanted, smooth boundaries; fed these it can also draw the sharp
+    threshold rules species follow (deeper than 1 m, warmer than 20 deg C), as a forest
+    does. `edges` are the bin edges of each of `columns`, in scaled units, measured at
+    training and stored in the model file.
+    """
+
+    bins: int = 0
+    columns: tuple[int, ...] = ()
+    edges: tuple[tuple[float, ...], ...] = ()
+
+    def __post_init__(self):
+        if not 0 <= self.bins <= MAX_FEATURE_BINS or self.bins == 1:
+            raise GeoclfError(f"--feature-bins must be 0 (raw values) or 2 to {MAX_FEATURE_BINS}, got {self.bins}")
+
+    @classmethod
+    def fit(cls, scaled: np.ndarray, candidates: tuple[int, ...], bins: int) -> "Binning":
+        """Quantile bin edges of the candidate columns; a column with one distinct value stays raw."""
+        from rtdl_num_embeddings import compute_bins
+
+        columns = tuple(c for c in candidates if len(np.unique(scaled[:, c])) > 1)
+        if not bins or not columns or len(scaled) < 3:
+            return cls(bins)
+        found = compute_bins(torch.from_numpy(scaled[:, list(columns)]).float(), n_bins=min(bins, len(scaled) - 1))
+        return cls(bins, columns, tuple(tuple(float(v) for v in edge) for edge in found))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.columns)
+
+    def width(self, inputs: int) -> int:
+        """How many numbers `inputs` raw inputs become: each binned column is replaced by its bins."""
+        return inputs - len(self.columns) + sum(len(edge) - 1 for edge in self.edges)
+
+    def build(self, positions: list[int]) -> nn.Module | None:
+        """The module, given where the binned columns sit in the vector it receives."""
+        return PiecewiseLinear(positions, self.edges) if self.active else None
+
+    def to_dict(self) -> dict:
+        return {"bins": self.bins, "columns": list(self.columns), "edges": [list(edge) for edge in self.edges]}
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Binning":
+        if not data:
+            return cls()
+        return cls(
+            bins=int(data["bins"]), columns=tuple(int(c) for c in data["columns"]),
+            edges=tuple(tuple(float(v) for v in edge) for edge in data["edges"]),
+        )
+
+    def describe(self) -> str:
+        if not self.active:
+            return "none (raw values)"
+        counts = ", ".join(str(len(edge) - 1) for edge in self.edges)
+        return f"piecewise-linear, {counts} quantile bins for {len(self.columns)} input(s)"
+
+
+class PiecewiseLinear(nn.Module):
+    """[the other inputs, the binned columns' piecewise-linear encodings] (rtdl_num_embeddings does the encoding)."""
+
+    def __init__(self, positions: list[int], edges: tuple[tuple[float, ...], ...]):
+        super().__init__()
+        from rtdl_num_embeddings import PiecewiseLinearEncoding
+
+        self.positions = list(positions)
+        self.encode = PiecewiseLinearEncoding([torch.tensor(edge) for edge in edges])
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        keep = [i for i in range(inputs.shape[1]) if i not in self.positions]
+        return torch.cat([inputs[:, keep], self.encode(inputs[:, self.positions])], dim=1)

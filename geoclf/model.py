@@ -26,7 +26,7 @@ from .network import Architecture
 from .outputs import atomic_output
 
 FORMAT = "geoclf-model"
-FORMAT_VERSION = 2  # 2: location encodings, residual blocks, dropout, temperature; format 1 files still load
+FORMAT_VERSION = 3  # 2: location encodings, residual blocks, dropout, temperature; 3: binned inputs. Older files load
 METADATA_KEY = "geoclf"
 SAMPLE_POINTS = "sample_points"  # a tensor beside the network's weights
 PREDICT_CHUNK = 16_384  # cells per forward pass: as fast as 65,536 here, and its activations (4 MB per

@@ -2,8 +2,9 @@
 
 The description (not pickled code) is what the model file stores, so loading a
 model rebuilds the same torch module and then fills in its weights. Options beyond
-the plain MLP of the teaching texts: a location encoding in front, residual blocks
-with layer norm (deeper networks that still train), and dropout.
+the plain MLP of the teaching texts: input encodings in front (a location encoding of
+the coordinates, binning of the other inputs), residual blocks with layer norm (deeper
+networks that still train), and dropout.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .encoding import Encoding
+from .encoding import Binning, Encoding
 from .errors import GeoclfError
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -21,7 +22,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 @dataclass(frozen=True)
 class Architecture:
-    """inputs -> [encoding] -> hidden widths (each followed by the activation) -> one logit per class.
+    """inputs -> [location encoding] -> [binning] -> hidden widths (each followed by the activation) -> one logit per class.
 
     With `residual`, the first width projects the inputs and every further width adds
     a pre-norm residual block (layer norm, linear, activation, dropout, linear, plus the
@@ -35,6 +36,7 @@ class Architecture:
     encoding: Encoding = field(default_factory=Encoding)
     residual: bool = False
     dropout: float = 0.0
+    binning: Binning = field(default_factory=Binning)
 
     def __post_init__(self):
         if self.activation not in ACTIVATIONS:
@@ -49,7 +51,11 @@ class Architecture:
         encoder = self.encoding.build()
         if encoder is not None:
             layers.append(encoder)
-        width = self.encoding.width(self.inputs)
+        others = [i for i in range(self.inputs) if i not in self.encoding.columns] if encoder is not None else list(range(self.inputs))
+        binner = self.binning.build([others.index(c) for c in self.binning.columns])  # where the encoder left them
+        if binner is not None:
+            layers.append(binner)
+        width = self.binning.width(self.encoding.width(self.inputs))
         if self.residual:
             layers += [nn.Linear(width, self.hidden[0])]
             layers += [ResidualBlock(self.hidden[0], self.activation, self.dropout) for _ in self.hidden[1:]]
@@ -69,6 +75,8 @@ class Architecture:
         extras = [f"dropout {self.dropout:g}"] if self.dropout else []
         if self.encoding.active:
             extras.append(f"{self.encoding.kind} encoding")
+        if self.binning.active:
+            extras.append("binned inputs")
         shape = f"{self.inputs}-{'-'.join(map(str, self.hidden))}-{self.outputs}"
         return f"{shape} {kind}, {self.activation}" + "".join(f", {e}" for e in extras)
 
@@ -76,6 +84,7 @@ class Architecture:
         return {
             "inputs": self.inputs, "hidden": list(self.hidden), "outputs": self.outputs, "activation": self.activation,
             "encoding": self.encoding.to_dict(), "residual": self.residual, "dropout": self.dropout,
+            "binning": self.binning.to_dict(),
         }
 
     @classmethod
@@ -88,6 +97,7 @@ class Architecture:
             encoding=Encoding.from_dict(data.get("encoding")),
             residual=bool(data.get("residual", False)),
             dropout=float(data.get("dropout", 0.0)),
+            binning=Binning.from_dict(data.get("binning")),
         )
 
 

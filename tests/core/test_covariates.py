@@ -55,7 +55,9 @@ def test_parse_covariate():
 def test_the_model_records_every_input(pond, mixed_model, tmp_path):
     _, rasters, _ = pond
     mixed_model.save(tmp_path / "m.geoclf")
-    inputs = json.loads(json.loads(open(tmp_path / "m.geoclf", "rb").read()[8:].split(b"}}", 1)[0] + b"}}")["__metadata__"]["geoclf"])["inputs"]
+    data = (tmp_path / "m.geoclf").read_bytes()  # a safetensors file: 8-byte header length, then the JSON header
+    header = json.loads(data[8 : 8 + int.from_bytes(data[:8], "little")])
+    inputs = json.loads(header["__metadata__"]["geoclf"])["inputs"]
     assert [(i["name"], i["kind"]) for i in inputs] == [("x", "coordinate"), ("y", "coordinate"), ("temperature", "covariate"), ("vegetation", "covariate")]
     temperature = inputs[2]
     assert temperature["path"] == rasters["temperature"] and temperature["band"] == 1

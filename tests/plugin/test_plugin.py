@@ -112,6 +112,7 @@ def test_train_defaults_are_geoclfs(provider):
     algorithm = provider.algorithm("trainclassifier")
     assert algorithm.parameterDefinition("DROPOUT").defaultValue() == DEFAULTS["dropout"]
     assert algorithm.parameterDefinition("WEIGHT_DECAY").defaultValue() == DEFAULTS["weight_decay"]
+    assert algorithm.parameterDefinition("FEATURE_BINS").defaultValue() == DEFAULTS["feature_bins"]
 
 
 def test_train_with_the_better_model_options_and_cross_validation(provider, spiral, tmp_path):
@@ -285,6 +286,8 @@ def test_train_with_covariate_rasters_and_attribute_fields(provider, tmp_path):
     info = model_info(out)
     assert [(i["name"], i["kind"]) for i in info["inputs"]] == [("rain", "attribute"), ("depth", "covariate"), ("vegetation", "covariate")]
     assert info["metrics"]["dropped_samples"] > 0  # points under the vegetation raster's cloud
+    assert info["training"]["weight_decay"] == 2.0  # left empty, so chosen by geoclf for covariate inputs
+    assert info["architecture"]["binning"]["columns"] == [1, 2]  # the constant 'rain' field stays a raw value
 
 
 def test_predict_raster_with_confidence_masks_and_cog(provider, model_file, tmp_path):

@@ -19,8 +19,8 @@ ENCODINGS = ["none", "fourier", "sinusoidal"]
 CLASS_WEIGHTS = ["none", "balanced"]
 FOLD_METHODS = ["block", "cluster", "random"]
 # geoclf train's defaults (a test compares them with geoclf's TrainingConfig)
-DEFAULTS = {"hidden": "64,64", "epochs": 200, "lr": 0.01, "encoding": "none", "dropout": 0.0, "weight_decay": 0.0,
-            "class_weight": "none", "val_fraction": 0.0, "patience": 0}
+DEFAULTS = {"hidden": "64,64", "epochs": 200, "lr": 0.01, "encoding": "none", "dropout": 0.0, "weight_decay": None,
+            "feature_bins": 32, "class_weight": "none", "val_fraction": 0.0, "patience": 0}
 
 
 class TrainAlgorithm(GeoclfAlgorithm):
@@ -44,7 +44,10 @@ class TrainAlgorithm(GeoclfAlgorithm):
         "Advanced parameters:<br>"
         "<b>Location encoding</b>: sines and cosines of x, y at several frequencies (on the sphere for "
         "longitude/latitude), for sharper, curlier boundaries.<br>"
-        "<b>Dropout</b> and <b>Weight decay</b>: regularization against overfitting few or noisy samples.<br>"
+        "<b>Covariate bins</b>: each covariate and attribute is encoded piecewise-linearly over this many quantile bins, "
+        "so the network can learn threshold rules (deeper than 1 m); 0 feeds raw values.<br>"
+        "<b>Dropout</b> and <b>Weight decay</b>: regularization against overfitting few or noisy samples. "
+        "Weight decay left empty is chosen by the inputs: 0 for coordinates alone, 2 with covariates or attributes.<br>"
         "<b>Class weights</b>: 'balanced' makes rare species count as much as common ones.<br>"
         "<b>Validation share</b>: a stratified hold-out; with it, probabilities are calibrated (temperature scaling) "
         "and <b>Patience</b> (epochs; 0: off) stops training when the hold-out loss stops improving, keeping the best epoch.<br>"
@@ -56,6 +59,7 @@ class TrainAlgorithm(GeoclfAlgorithm):
     INPUT, LABEL, FEATURES, COVARIATES, USE_XY = "INPUT", "LABEL", "FEATURES", "COVARIATES", "USE_XY"
     HIDDEN, ACTIVATION, EPOCHS, LEARNING_RATE, SEED, OUTPUT = "HIDDEN", "ACTIVATION", "EPOCHS", "LEARNING_RATE", "SEED", "OUTPUT"
     ENCODING, DROPOUT, WEIGHT_DECAY, CLASS_WEIGHT = "ENCODING", "DROPOUT", "WEIGHT_DECAY", "CLASS_WEIGHT"
+    FEATURE_BINS = "FEATURE_BINS"
     VAL_FRACTION, PATIENCE, CV_FOLDS, CV_BY = "VAL_FRACTION", "PATIENCE", "CV_FOLDS", "CV_BY"
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -85,7 +89,8 @@ class TrainAlgorithm(GeoclfAlgorithm):
         advanced = [
             QgsProcessingParameterEnum(self.ENCODING, "Location encoding", ENCODINGS, defaultValue=ENCODINGS.index(DEFAULTS["encoding"])),
             QgsProcessingParameterNumber(self.DROPOUT, "Dropout", double, DEFAULTS["dropout"], minValue=0.0, maxValue=0.95),
-            QgsProcessingParameterNumber(self.WEIGHT_DECAY, "Weight decay", double, DEFAULTS["weight_decay"], minValue=0.0),
+            QgsProcessingParameterNumber(self.FEATURE_BINS, "Covariate bins", integer, DEFAULTS["feature_bins"], minValue=0, maxValue=256),
+            QgsProcessingParameterNumber(self.WEIGHT_DECAY, "Weight decay", double, DEFAULTS["weight_decay"], True, minValue=0.0),
             QgsProcessingParameterEnum(
                 self.CLASS_WEIGHT, "Class weights", CLASS_WEIGHTS, defaultValue=CLASS_WEIGHTS.index(DEFAULTS["class_weight"])
             ),
@@ -111,6 +116,8 @@ class TrainAlgorithm(GeoclfAlgorithm):
             inputs += ["--covariate", f"{raster.name()}={raster.source()}"]
         if not self.parameterAsBoolean(parameters, self.USE_XY, context):
             inputs.append("--no-xy")
+        if parameters.get(self.WEIGHT_DECAY) not in (None, ""):  # empty: geoclf chooses by the inputs
+            inputs += ["--weight-decay", repr(self.parameterAsDouble(parameters, self.WEIGHT_DECAY, context))]
         folds = self.parameterAsInt(parameters, self.CV_FOLDS, context)
         if folds:
             inputs += ["--cv", folds, "--cv-by", FOLD_METHODS[self.parameterAsEnum(parameters, self.CV_BY, context)]]
@@ -125,7 +132,7 @@ class TrainAlgorithm(GeoclfAlgorithm):
                 "--seed", self.parameterAsInt(parameters, self.SEED, context),
                 "--encoding", ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
                 "--dropout", repr(self.parameterAsDouble(parameters, self.DROPOUT, context)),
-                "--weight-decay", repr(self.parameterAsDouble(parameters, self.WEIGHT_DECAY, context)),
+                "--feature-bins", self.parameterAsInt(parameters, self.FEATURE_BINS, context),
                 "--class-weight", CLASS_WEIGHTS[self.parameterAsEnum(parameters, self.CLASS_WEIGHT, context)],
                 "--val-fraction", repr(self.parameterAsDouble(parameters, self.VAL_FRACTION, context)),
                 "--patience", self.parameterAsInt(parameters, self.PATIENCE, context),

@@ -85,6 +85,7 @@ def run_one(job: tuple) -> tuple[str, str, list[tuple[float, float]], float]:
 
     warnings.filterwarnings("ignore", category=ConvergenceWarning)  # MLPClassifier on the checkerboard, at max_iter
     torch.set_num_threads(1)
+    from geoclf.errors import GeoclfError
     from geoclf.features import COORDINATE_INPUTS, coordinates, input_values
     from geoclf.training import TrainingConfig
     from geoclf.validation import assign_folds, cross_validate
@@ -94,7 +95,10 @@ def run_one(job: tuple) -> tuple[str, str, list[tuple[float, float]], float]:
     classes = sorted(set(samples.labels))
     started = time.perf_counter()
     if model in CANDIDATES:
-        report = cross_validate(samples, TrainingConfig(seed=repeat, **CANDIDATES[model]), inputs, folds, by)
+        try:
+            report = cross_validate(samples, TrainingConfig(seed=repeat, **CANDIDATES[model]), inputs, folds, by)
+        except GeoclfError:  # a setting that does not apply (a location encoding without coordinates): n/a
+            return dataset, model, [], time.perf_counter() - started
         scores = [(r["accuracy"], r["macro_f1"]) for r in report["per_fold"] if "skipped" not in r]
     else:
         fold_of = assign_folds(coordinates(samples.points), folds, by, None, repeat)
@@ -111,10 +115,13 @@ def table(results: dict, dataset_names: list[str], models: list[str]) -> str:
     """Markdown: one row per dataset, one column per model, accuracy / macro F1, best of each row in bold."""
     lines = ["| dataset | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
     for dataset in dataset_names:
-        cells = {m: np.mean(results[dataset, m], axis=0) for m in models}
+        cells = {m: np.mean(results[dataset, m], axis=0) for m in models if results.get((dataset, m))}
         best_accuracy = max(c[0] for c in cells.values())
         row = []
         for m in models:
+            if m not in cells:
+                row.append("n/a")
+                continue
             text = f"{cells[m][0]:.3f} / {cells[m][1]:.3f}"
             row.append(f"**{text}**" if cells[m][0] >= best_accuracy - 1e-9 else text)
         lines.append(f"| {dataset} | " + " | ".join(row) + " |")

@@ -108,6 +108,11 @@ class Encoding:
         return f"{self.kind}, {self.frequencies} frequencies at scale {self.scale:g}, {where}"
 
 
+def other_columns(width: int, columns) -> list[int]:
+    """The columns of a `width`-wide input that an encoding passes through unchanged, in order."""
+    return [i for i in range(width) if i not in columns]
+
+
 def spherical_spread(lonlat_degrees: np.ndarray) -> float:
     """Root-mean-square angle (radians) between the points and their mean direction on the sphere."""
     unit = unit_vectors(np.radians(lonlat_degrees))
@@ -139,7 +144,7 @@ class CoordinateEncoding(nn.Module):
         self.register_buffer("frequency", torch.from_numpy(encoding.frequency_matrix()).float())
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        keep = [i for i in range(inputs.shape[1]) if i not in self.columns]
+        keep = other_columns(inputs.shape[1], self.columns)
         base = inputs[:, self.columns]
         if self.sphere:
             base = unit_vectors(torch.deg2rad(base))
@@ -220,5 +225,5 @@ class PiecewiseLinear(nn.Module):
         self.encode = PiecewiseLinearEncoding([torch.tensor(edge) for edge in edges])
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        keep = [i for i in range(inputs.shape[1]) if i not in self.positions]
+        keep = other_columns(inputs.shape[1], self.positions)
         return torch.cat([inputs[:, keep], self.encode(inputs[:, self.positions])], dim=1)

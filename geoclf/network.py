@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .encoding import Binning, Encoding
+from .encoding import Binning, Encoding, other_columns
 from .errors import GeoclfError
 
 ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
@@ -51,7 +51,7 @@ class Architecture:
         encoder = self.encoding.build()
         if encoder is not None:
             layers.append(encoder)
-        others = [i for i in range(self.inputs) if i not in self.encoding.columns] if encoder is not None else list(range(self.inputs))
+        others = other_columns(self.inputs, self.encoding.columns if encoder is not None else ())
         binner = self.binning.build([others.index(c) for c in self.binning.columns])  # where the encoder left them
         if binner is not None:
             layers.append(binner)

@@ -201,7 +201,8 @@ def train(
     encoding = encoding_for(config, inputs, train_x, samples.crs)
     scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())
     others = tuple(i for i, spec in enumerate(inputs) if spec.kind != "coordinate")
-    binning = Binning.fit(scaler.transform(train_x), others, config.feature_bins)
+    scaled_train = scaler.transform(train_x)
+    binning = Binning.fit(scaled_train, others, config.feature_bins)
     architecture = Architecture(
         len(inputs), tuple(config.hidden), len(classes), config.activation, encoding, config.residual, config.dropout, binning
     )
@@ -212,7 +213,7 @@ def train(
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
     shuffler = torch.Generator().manual_seed(config.seed)
 
-    x = torch.from_numpy(scaler.transform(train_x)).to(device)
+    x = torch.from_numpy(scaled_train).to(device)
     y = torch.from_numpy(train_y).long().to(device)
     if val_x is not None:
         vx = torch.from_numpy(scaler.transform(val_x)).to(device)

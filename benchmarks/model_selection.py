@@ -32,7 +32,9 @@ CANDIDATES = {  # name -> TrainingConfig settings; "geoclf default" must stay {}
     "sinusoidal encoding": {"encoding": "sinusoidal", "encoding_frequencies": 4, "encoding_scale": 0.25},
     "fourier encoding": {"encoding": "fourier", "encoding_scale": 0.25},
     "residual 64x3": {"hidden": (64, 64, 64), "residual": True},
-    "raw covariates, no decay (before)": {"feature_bins": 0, "weight_decay": 0.0},  # the default until binning
+    "threshold response": {"response": "threshold"},  # what auto chooses between
+    "smooth response": {"response": "smooth"},
+    "binned, decay 2 (before)": {"response": "threshold", "input_lasso": 0.0, "weight_decay": 2.0},  # the last default
     "balanced classes": {"class_weight": "balanced"},
     "early stopping (20% hold-out)": {"val_fraction": 0.2, "patience": 30},
 }

@@ -11,7 +11,8 @@ written by this script. The same run from the command line:
 
     geoclf train examples/data/habitat_train.gpkg -o habitat.geoclf --no-xy \\
         --features depth,temperature,vegetation,oxygen --scaling minmax --hidden 32,32 \\
-        --activation relu --optimizer sgd --lr 0.01 --batch-size 256 --epochs 1000 --lr-schedule constant
+        --activation relu --optimizer sgd --lr 0.01 --batch-size 256 --epochs 1000 --lr-schedule constant \\
+        --response smooth
     geoclf evaluate habitat.geoclf examples/data/habitat_test.gpkg
 """
 
@@ -26,7 +27,7 @@ from geoclf.features import describe_inputs
 DATA = Path(__file__).resolve().parent / "data"
 TEXT_SETUP = geoclf.TrainingConfig(
     hidden=(32, 32), activation="relu", optimizer="sgd", lr=0.01, batch_size=256, epochs=1000,
-    lr_schedule="constant", scaling="minmax", feature_bins=0, weight_decay=0.0,  # the text's raw, undecayed features
+    lr_schedule="constant", scaling="minmax", response="smooth",  # the text's raw features (no decay with sgd)
 )
 
 

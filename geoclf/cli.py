@@ -162,7 +162,7 @@ _TRAINING_OPTIONS = [
     click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True),
     click.option("--lr", default=0.01, show_default=True, help="Learning rate."),
     click.option("--epochs", default=200, show_default=True),
-    click.option("--batch-size", default=32, show_default=True),
+    click.option("--batch-size", type=int, default=None, help="Samples per step. Default: 32, or 128 for a smooth --response."),
     click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True,
                  help="Learning rate over the epochs: cosine decay to 0, or constant (the teaching text's)."),
     click.option("--seed", default=0, show_default=True, help="Seed: the same seed on the same data gives the same model."),
@@ -177,10 +177,17 @@ _TRAINING_OPTIONS = [
                  help="Typical (fourier) or lowest (sinusoidal) frequency, in cycles per standard deviation of the samples."),
     click.option("--residual", is_flag=True, help="Residual blocks with layer norm (hidden widths must be equal)."),
     click.option("--dropout", default=0.0, show_default=True, help="Dropout rate after each hidden activation."),
+    click.option("--response", type=click.Choice(["auto", "threshold", "smooth"]), default="auto", show_default=True,
+                 help="How species respond to covariates and fields: threshold (binned inputs, input lasso), smooth "
+                      "(raw inputs, weight decay), or auto: try both on 3 inner folds and keep the lower log loss."),
     click.option("--weight-decay", type=float, default=None,
-                 help="Decoupled weight decay (AdamW) or L2 (sgd). Default: 2 with covariates or fields (adam), else 0."),
-    click.option("--feature-bins", default=32, show_default=True,
-                 help="Encode each covariate and field piecewise-linearly over this many quantile bins; 0: raw values."),
+                 help="Decoupled weight decay (AdamW) or L2 (sgd). Default: 2 for a smooth --response (adam), else 0."),
+    click.option("--feature-bins", type=int, default=None,
+                 help="Encode each covariate and field piecewise-linearly over this many quantile bins; 0: raw values. "
+                      "Default: 32 for a threshold --response, else 0."),
+    click.option("--input-lasso", type=float, default=None,
+                 help="Group lasso on the first layer, one group per input, so the network uses few inputs. "
+                      "Default: 0.02 for a threshold --response, else 0."),
     click.option("--class-weight", type=click.Choice(["none", "balanced"]), default="none", show_default=True,
                  help="balanced: rare species weigh as much in the loss as common ones."),
     click.option("--patience", default=0, show_default=True,
@@ -245,7 +252,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
     """
     from .outputs import check_destination
-    from .training import train as train_model
+    from .training import describe_response, train as train_model
     from .validation import format_cv_summary
 
     check_destination(output, overwrite)
@@ -253,11 +260,12 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     report = None
     if cv_folds is not None:
         report = _cross_validate(data, config, inputs, cv_folds, cv_by, cv_block_size, _mode(quiet, progress_mode))
-    progress = Progress(_mode(quiet, progress_mode), config.epochs, "training", "epoch")
+    description = "choosing the response, then training" if config.chooses_response(inputs) else "training"
+    progress = Progress(_mode(quiet, progress_mode), config.epochs * config.fits(inputs), description, "epoch")
 
     def on_epoch(record):
         shown = {k: record[k] for k in ("loss", "val_loss", "val_accuracy") if k in record}
-        progress.update_to(record["epoch"], **shown)
+        progress.update_to((record["fit"] - 1) * record["epochs"] + record["epoch"], **shown)
 
     try:
         model = train_model(data, config, on_epoch, inputs)
@@ -274,6 +282,8 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     if "val_accuracy" in m:
         summary += f", validation accuracy {m['val_accuracy']:.3f} on {m['val_samples']} points"
     click.echo(summary)
+    if "response_choice" in m:
+        click.echo(f"response: {describe_response(model.training, m)}")
     if "best_epoch" in m:
         click.echo(f"early stopping: kept epoch {m['best_epoch']} of {m['epochs_run']} run (the lowest validation loss)")
     if "temperature" in m:
@@ -317,6 +327,7 @@ def cross_validate(samples, folds, by, block_size, as_json, quiet, progress_mode
 def info(model, as_json):
     """Show what a model file holds: classes, inputs, CRS, extent, training and metrics."""
     from .model import Model
+    from .training import describe_response
 
     loaded = Model.load(model)
     meta = loaded.metadata()
@@ -331,6 +342,7 @@ def info(model, as_json):
         f"network      {arch.describe()}",
         f"encoding     {arch.encoding.describe()}",
         f"binning      {arch.binning.describe()}",
+        f"response     {describe_response(loaded.training, loaded.metrics)}",
         "inputs       " + ", ".join(spec.describe() for spec in loaded.inputs) + f"; {loaded.scaler.method} scaling",
         f"label        {loaded.label}",
         "classes      " + ", ".join(f"{code}={name} {color}" for code, (name, color) in enumerate(zip(loaded.classes, loaded.colors))),

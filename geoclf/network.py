@@ -70,6 +70,23 @@ class Architecture:
         layers.append(nn.Linear(width, self.outputs))
         return nn.Sequential(*layers)
 
+    def input_sources(self) -> list[int]:
+        """For each column the first linear layer sees, the input it comes from.
+
+        The columns of a location encoding all count as the first coordinate's (one
+        location); each bin of a binned input counts as that input. The input lasso
+        penalizes the first layer's weights grouped this way.
+        """
+        sources = list(range(self.inputs))
+        if self.encoding.active:
+            kept = other_columns(self.inputs, self.encoding.columns)
+            sources = kept + [self.encoding.columns[0]] * (self.encoding.width(self.inputs) - len(kept))
+        if self.binning.active:
+            positions = [sources.index(c) for c in self.binning.columns]
+            kept = [sources[p] for p in other_columns(len(sources), positions)]
+            sources = kept + [c for c, edge in zip(self.binning.columns, self.binning.edges) for _ in edge[1:]]
+        return sources
+
     def describe(self) -> str:
         kind = "residual MLP" if self.residual else "MLP"
         extras = [f"dropout {self.dropout:g}"] if self.dropout else []

@@ -2,8 +2,15 @@
 
 Beyond the plain loop: a stratified hold-out that early stopping watches (the best
 epoch's weights are kept) and on which a temperature is fitted so that probabilities
-are calibrated; balanced class weights for rare species; weight decay, by default
-only when covariates or attributes are inputs; binned covariates.
+are calibrated; balanced class weights for rare species; and, when covariates or
+attributes are inputs, a choice of how the species respond to them.
+
+Species answer some covariates with thresholds (deeper than 1 m: crayfish) and others
+smoothly (a little warmer, a little likelier). A network for thresholds sees binned
+inputs and is pushed to use few of them (the input lasso); one for smooth responses
+sees raw inputs under weight decay. Neither wins everywhere (benchmarks/model_selection.py),
+so by default training tries both on inner folds of the samples and keeps the one with
+the lower held-out log loss.
 """
 
 from __future__ import annotations
@@ -30,7 +37,14 @@ MAX_CLASSES = 255  # class codes are uint8 in the raster, with 255 kept for noda
 OPTIMIZERS = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}  # AdamW: weight decay decoupled from the step
 LR_SCHEDULES = ("cosine", "constant")
 CLASS_WEIGHTS = ("none", "balanced")
-COVARIATE_WEIGHT_DECAY = 2.0  # the weight decay when covariates or attributes are inputs (benchmarks/model_selection.py)
+RESPONSES = ("auto", "threshold", "smooth")
+# The settings each response stands for; an option given explicitly overrides them (benchmarks/model_selection.py).
+RESPONSE_SETTINGS = {
+    "threshold": {"feature_bins": 32, "input_lasso": 0.02, "weight_decay": 0.0, "batch_size": 32},
+    "smooth": {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 2.0, "batch_size": 128},
+}
+LOCATION_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 0.0, "batch_size": 32}  # coordinates only
+RESPONSE_FOLDS = 3  # inner folds on which --response auto compares the two
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class TrainingConfig:
     optimizer: str = "adam"
     lr: float = 0.01
     epochs: int = 200
-    batch_size: int = 32
+    batch_size: int | None = None  # None, as every setting below marked so: from the response (RESPONSE_SETTINGS)
     seed: int = 0
     val_fraction: float = 0.0
     device: str = "cpu"
@@ -51,10 +65,12 @@ class TrainingConfig:
     encoding: str = "none"
     encoding_frequencies: int = 16
     encoding_scale: float = 1.0
-    feature_bins: int = 32  # piecewise-linear encoding of covariates and attributes; 0 feeds their raw values
+    response: str = "auto"  # how species respond to covariates and attributes: threshold, smooth, or auto (tried)
+    feature_bins: int | None = None  # piecewise-linear encoding of covariates and attributes; 0 feeds their raw values
+    input_lasso: float | None = None  # group lasso on the first layer, one group per input: use few inputs
     residual: bool = False
     dropout: float = 0.0
-    weight_decay: float | None = None  # None: COVARIATE_WEIGHT_DECAY for adam when other inputs join x, y; else 0
+    weight_decay: float | None = None
     class_weight: str = "none"  # "balanced": each class weighs as much in the loss as the others, however rare
     patience: int = 0  # stop when the hold-out loss has not improved for this many epochs (0: never)
     calibrate: bool = True  # fit a temperature on the hold-out, when there is one
@@ -70,7 +86,7 @@ class TrainingConfig:
             raise GeoclfError(f"--lr must be positive, got {self.lr}")
         if self.epochs < 1:
             raise GeoclfError(f"--epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
+        if self.batch_size is not None and self.batch_size < 1:
             raise GeoclfError(f"--batch-size must be at least 1, got {self.batch_size}")
         if self.lr_schedule not in LR_SCHEDULES:
             raise GeoclfError(f"unknown --lr-schedule {self.lr_schedule!r}; choose from {', '.join(LR_SCHEDULES)}")
@@ -79,9 +95,13 @@ class TrainingConfig:
         if not 0 <= self.val_fraction < 1:
             raise GeoclfError(f"--val-fraction must be in [0, 1), got {self.val_fraction}")
         encoding = Encoding(self.encoding, self.encoding_frequencies, self.encoding_scale)  # checks its numbers
-        Architecture(2, tuple(self.hidden), 2, self.activation, encoding, self.residual, self.dropout, Binning(self.feature_bins))
+        Architecture(2, tuple(self.hidden), 2, self.activation, encoding, self.residual, self.dropout, Binning(self.feature_bins or 0))
         if self.weight_decay is not None and self.weight_decay < 0:
             raise GeoclfError(f"--weight-decay must be zero or positive, got {self.weight_decay}")
+        if self.input_lasso is not None and self.input_lasso < 0:
+            raise GeoclfError(f"--input-lasso must be zero or positive, got {self.input_lasso}")
+        if self.response not in RESPONSES:
+            raise GeoclfError(f"unknown --response {self.response!r}; choose from {', '.join(RESPONSES)}")
         if self.class_weight not in CLASS_WEIGHTS:
             raise GeoclfError(f"unknown --class-weight {self.class_weight!r}; choose from {', '.join(CLASS_WEIGHTS)}")
         if self.patience < 0:
@@ -89,23 +109,47 @@ class TrainingConfig:
         if self.patience and self.val_fraction == 0:
             raise GeoclfError("--patience watches the hold-out loss, but there is no hold-out; give --val-fraction (e.g. 0.2)")
 
-    def for_inputs(self, inputs: list[InputSpec]) -> "TrainingConfig":
-        """The config with its input-dependent defaults settled.
+    def chooses_response(self, inputs: list[InputSpec]) -> bool:
+        """Whether training will try both responses first (auto, with covariates or attributes among the inputs)."""
+        return self.response == "auto" and _has_covariates(inputs)
 
-        Weight decay: a location-only map needs every bit of its network's freedom (decay
-        0.3 already costs the checkerboard 0.07 of accuracy), while with covariates the
-        decay keeps the network from leaning on x, y where a covariate explains better. It
-        was measured for adam's decoupled decay; sgd's is an L2 penalty on another scale, so 0.
+    def fits(self, inputs: list[InputSpec]) -> int:
+        """How many networks training fits: the model, plus two per inner fold when it chooses the response."""
+        return 1 + (len(RESPONSE_SETTINGS) * RESPONSE_FOLDS if self.chooses_response(inputs) else 0)
+
+    def settled(self, inputs: list[InputSpec], response: str | None = None) -> "TrainingConfig":
+        """The config with every setting left open (None) filled in, for these inputs and this response.
+
+        A location-only map needs every bit of its network's freedom (weight decay 0.3
+        already costs the checkerboard 0.07 of accuracy), so it gets no penalty at all.
+        Weight decay was measured for adam's decoupled decay; sgd's is an L2 penalty on
+        another scale, so it stays 0 there unless given.
         """
-        if self.weight_decay is not None:
-            return self
-        decayed = self.optimizer == "adam" and any(spec.kind != "coordinate" for spec in inputs)
-        return replace(self, weight_decay=COVARIATE_WEIGHT_DECAY if decayed else 0.0)
+        response = response or self.response
+        if not _has_covariates(inputs):
+            if self.response != "auto":
+                raise GeoclfError(
+                    f"--response {self.response} describes the response to covariates or fields, and there are none; "
+                    "add --covariate or --features, or drop --response"
+                )
+            defaults = LOCATION_SETTINGS
+        elif response == "auto":
+            raise ValueError("choose the response (choose_response) before settling the config")
+        else:
+            defaults = dict(RESPONSE_SETTINGS[response])
+            if self.optimizer != "adam":
+                defaults["weight_decay"] = 0.0
+        filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
+        return replace(self, response=response if _has_covariates(inputs) else self.response, **filled)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["hidden"] = list(self.hidden)
         return data
+
+
+def _has_covariates(inputs: list[InputSpec]) -> bool:
+    return any(spec.kind != "coordinate" for spec in inputs)
 
 
 def encode_labels(samples: Samples, keep: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
@@ -187,80 +231,51 @@ def train(
 ) -> Model:
     """Fit an MLP to the samples' inputs (by default their coordinates); `on_epoch` receives each epoch's losses.
 
-    Samples missing an input value are dropped and counted in the model's metrics.
+    Each record also says which fit it belongs to ("fit" of "fits": with --response auto
+    the inner-fold fits come first). Samples missing an input value are dropped and
+    counted in the model's metrics.
     """
     config.check()
-    device = resolve_device(config.device)
     inputs = list(inputs) if inputs is not None else list(COORDINATE_INPUTS)
-    config = config.for_inputs(inputs)
+    fits = config.fits(inputs)
     values, valid = usable_values(samples, inputs)
     classes, codes = encode_labels(samples, valid)
     train_x, train_y, val_x, val_y = _split(values, codes, config.val_fraction, config.seed)
 
-    torch.manual_seed(config.seed)
-    encoding = encoding_for(config, inputs, train_x, samples.crs)
-    scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())
-    others = tuple(i for i, spec in enumerate(inputs) if spec.kind != "coordinate")
-    scaled_train = scaler.transform(train_x)
-    binning = Binning.fit(scaled_train, others, config.feature_bins)
-    architecture = Architecture(
-        len(inputs), tuple(config.hidden), len(classes), config.activation, encoding, config.residual, config.dropout, binning
-    )
-    network = architecture.build().to(device)
-    optimizer = OPTIMIZERS[config.optimizer](network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs) if config.lr_schedule == "cosine" else None
-    weights = class_weights(train_y, len(classes)).to(device) if config.class_weight == "balanced" else None
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
-    shuffler = torch.Generator().manual_seed(config.seed)
-
-    x = torch.from_numpy(scaled_train).to(device)
-    y = torch.from_numpy(train_y).long().to(device)
-    if val_x is not None:
-        vx = torch.from_numpy(scaler.transform(val_x)).to(device)
-        vy = torch.from_numpy(val_y).long().to(device)
-
-    history: list[dict] = []
-    best = {"loss": float("inf"), "epoch": 0, "state": None}
-    started = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        network.train()
-        total = 0.0
-        for batch in torch.randperm(len(x), generator=shuffler).to(device).split(config.batch_size):
-            optimizer.zero_grad()
-            loss = loss_fn(network(x[batch]), y[batch])
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        if schedule is not None:
-            schedule.step()
-        record = {"epoch": epoch, "loss": total / len(x)}
-        if val_x is not None:
-            record.update(_score(network, vx, vy, loss_fn, prefix="val_"))
-            if record["val_loss"] < best["loss"]:
-                best = {"loss": record["val_loss"], "epoch": epoch, "state": copy.deepcopy(network.state_dict())}
-        history.append(record)
-        if on_epoch is not None:
-            on_epoch({**record, "epochs": config.epochs})
-        if config.patience and epoch - best["epoch"] >= config.patience:
-            break
-    seconds = time.perf_counter() - started
+    choice = None
+    if config.chooses_response(inputs):
+        choice = choose_response(train_x, train_y, len(classes), config, inputs, samples.crs, on_epoch, fits)
+        config = config.settled(inputs, choice["response"])
+    else:
+        config = config.settled(inputs)
+    validation = (val_x, val_y) if val_x is not None else None
+    report = None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fits, "fits": fits}))
+    fitted = _fit(train_x, train_y, len(classes), config, inputs, samples.crs, validation, report)
+    network, scaler, history, best = fitted["network"], fitted["scaler"], fitted["history"], fitted["best"]
 
     metrics = {
         "samples": int(len(values)),
         "dropped_samples": int((~valid).sum()),
         "train_samples": int(len(train_x)),
         "class_counts": {name: int(n) for name, n in zip(classes, np.bincount(codes, minlength=len(classes)))},
-        "seconds": round(seconds, 3),
+        "seconds": fitted["seconds"],
         "epochs_run": len(history),
     }
+    if choice is not None:
+        metrics["response_choice"] = choice
     kept = history[-1]
     if config.patience and best["state"] is not None:  # early stopping keeps the epoch that did best on the hold-out
         network.load_state_dict(best["state"])
         metrics["best_epoch"] = best["epoch"]
         kept = history[best["epoch"] - 1]
-    metrics.update(_score(network, x, y, loss_fn, prefix="train_"))
+    loss_fn = fitted["loss_fn"]
+    device = next(network.parameters()).device
+    x = torch.from_numpy(scaler.transform(train_x)).to(device)
+    metrics.update(_score(network, x, torch.from_numpy(train_y).long().to(device), loss_fn, prefix="train_"))
     temperature = 1.0
-    if val_x is not None:
+    if validation is not None:
+        vx = torch.from_numpy(scaler.transform(val_x)).to(device)
+        vy = torch.from_numpy(val_y).long().to(device)
         metrics["val_samples"] = int(len(val_x))
         metrics.update({k: v for k, v in kept.items() if k.startswith("val_")})  # the kept epoch's, as recorded
         if config.calibrate:
@@ -272,7 +287,7 @@ def train(
             metrics["val_log_loss"] = float(torch.nn.functional.cross_entropy(logits / temperature, vy))
     return Model(
         network=network.cpu().eval(),
-        architecture=architecture,
+        architecture=fitted["architecture"],
         inputs=inputs,
         scaler=scaler,
         classes=classes,
@@ -286,6 +301,120 @@ def train(
         sample_points=coordinates(samples.points[valid]),
         temperature=temperature,
     )
+
+
+def choose_response(values, codes, classes: int, config: TrainingConfig, inputs, crs, on_epoch=None, fits: int = 0) -> dict:
+    """Threshold or smooth: the response whose networks, fitted on RESPONSE_FOLDS stratified inner
+    folds of the training samples, give the lower log loss on the samples each one left out.
+
+    Log loss rather than accuracy: it tells the two apart on a fold's few samples where
+    accuracy often ties (benchmarks/model_selection.py). Returns the choice and each response's loss.
+    """
+    import warnings
+
+    from sklearn.model_selection import StratifiedKFold
+
+    with warnings.catch_warnings():  # a class rarer than the folds: some folds lack it, which log loss still scores
+        warnings.simplefilter("ignore", UserWarning)
+        folds = list(StratifiedKFold(RESPONSE_FOLDS, shuffle=True, random_state=config.seed).split(values, codes))
+    losses, fit = {}, 0
+    for response in RESPONSE_SETTINGS:
+        settled = replace(config.settled(inputs, response), val_fraction=0.0, patience=0)
+        total = 0.0
+        for used, left_out in folds:
+            fit += 1
+            report = None if on_epoch is None else (lambda record, fit=fit: on_epoch({**record, "fit": fit, "fits": fits}))
+            fitted = _fit(values[used], codes[used], classes, settled, inputs, crs, None, report)
+            with torch.no_grad():
+                logits = fitted["network"].eval()(torch.from_numpy(fitted["scaler"].transform(values[left_out])).to(fitted["device"]))
+            truth = torch.from_numpy(codes[left_out]).long().to(fitted["device"])
+            total += float(torch.nn.functional.cross_entropy(logits, truth, reduction="sum"))
+        losses[response] = round(total / len(codes), 5)
+    return {"response": min(losses, key=losses.get), "inner_folds": RESPONSE_FOLDS, "log_loss": losses}
+
+
+def describe_response(training: dict, metrics: dict) -> str:
+    """The response a model was trained for and, when training chose it, the evidence."""
+    choice = metrics.get("response_choice")
+    if choice is None:
+        return str(training.get("response", "auto"))
+    losses = ", ".join(f"{name} {loss:.4f}" for name, loss in choice["log_loss"].items())
+    return f"{choice['response']}, chosen by log loss on {choice['inner_folds']} inner folds ({losses})"
+
+
+def _fit(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None) -> dict:
+    """One network (with its scaler and encodings) fitted to input values under a settled config: the loop itself.
+
+    With `validation` (values, codes) each epoch is scored on it and the best epoch's
+    weights are remembered for early stopping.
+    """
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    encoding = encoding_for(config, inputs, train_x, crs)
+    scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())
+    others = tuple(i for i, spec in enumerate(inputs) if spec.kind != "coordinate")
+    scaled_train = scaler.transform(train_x)
+    binning = Binning.fit(scaled_train, others, config.feature_bins)
+    architecture = Architecture(
+        len(inputs), tuple(config.hidden), classes, config.activation, encoding, config.residual, config.dropout, binning
+    )
+    network = architecture.build().to(device)
+    optimizer = OPTIMIZERS[config.optimizer](network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs) if config.lr_schedule == "cosine" else None
+    weights = class_weights(train_y, classes).to(device) if config.class_weight == "balanced" else None
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    penalty = _input_lasso(network, architecture, config.input_lasso)
+    shuffler = torch.Generator().manual_seed(config.seed)
+
+    x = torch.from_numpy(scaled_train).to(device)
+    y = torch.from_numpy(train_y).long().to(device)
+    if validation is not None:
+        vx = torch.from_numpy(scaler.transform(validation[0])).to(device)
+        vy = torch.from_numpy(validation[1]).long().to(device)
+
+    history: list[dict] = []
+    best = {"loss": float("inf"), "epoch": 0, "state": None}
+    started = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        network.train()
+        total = 0.0
+        for batch in torch.randperm(len(x), generator=shuffler).to(device).split(config.batch_size):
+            optimizer.zero_grad()
+            loss = loss_fn(network(x[batch]), y[batch])
+            (loss + penalty() if penalty else loss).backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        if schedule is not None:
+            schedule.step()
+        record = {"epoch": epoch, "loss": total / len(x)}
+        if validation is not None:
+            record.update(_score(network, vx, vy, loss_fn, prefix="val_"))
+            if record["val_loss"] < best["loss"]:
+                best = {"loss": record["val_loss"], "epoch": epoch, "state": copy.deepcopy(network.state_dict())}
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch({**record, "epochs": config.epochs})
+        if config.patience and epoch - best["epoch"] >= config.patience:
+            break
+    return {
+        "network": network, "architecture": architecture, "scaler": scaler, "history": history, "best": best,
+        "loss_fn": loss_fn, "device": device, "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def _input_lasso(network, architecture: Architecture, strength: float) -> Callable[[], torch.Tensor] | None:
+    """strength x the sum over inputs of the norm of the first layer's weights from that input (a group lasso).
+
+    Species follow few factors: the penalty lets the network drop an input that another
+    explains better, as a tree that splits on depth alone does, instead of leaning on
+    every correlated covariate and on x, y (LassoNet, Lemhadri et al. 2021, selects inputs so).
+    """
+    if not strength:
+        return None
+    first = next(m for m in network.modules() if isinstance(m, torch.nn.Linear))
+    sources = np.asarray(architecture.input_sources())
+    groups = [torch.from_numpy(np.flatnonzero(sources == s)).to(first.weight.device) for s in np.unique(sources)]
+    return lambda: strength * sum(first.weight[:, group].norm() for group in groups)
 
 
 @torch.no_grad()

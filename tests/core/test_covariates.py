@@ -267,5 +267,5 @@ def test_pond_example(tmp_path):
     done = subprocess.run([sys.executable, str(script), "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     agreement = float(re.search(r"(\d\.\d+) of mapped cells agree", done.stdout).group(1))
-    assert agreement > 0.95
+    assert agreement > 0.98  # measured 0.988 with the threshold response auto chooses (0.979 before it)
     assert {"depth.tif", "temperature.tif", "vegetation.tif", "samples.gpkg", "pond.geoclf", "classes.tif", "classes.qml", "classes.png"} <= listing(tmp_path)

@@ -113,6 +113,7 @@ def test_train_defaults_are_geoclfs(provider):
     assert algorithm.parameterDefinition("DROPOUT").defaultValue() == DEFAULTS["dropout"]
     assert algorithm.parameterDefinition("WEIGHT_DECAY").defaultValue() == DEFAULTS["weight_decay"]
     assert algorithm.parameterDefinition("FEATURE_BINS").defaultValue() == DEFAULTS["feature_bins"]
+    assert algorithm.parameterDefinition("RESPONSE").options()[algorithm.parameterDefinition("RESPONSE").defaultValue()] == DEFAULTS["response"]
 
 
 def test_train_with_the_better_model_options_and_cross_validation(provider, spiral, tmp_path):
@@ -286,7 +287,9 @@ def test_train_with_covariate_rasters_and_attribute_fields(provider, tmp_path):
     info = model_info(out)
     assert [(i["name"], i["kind"]) for i in info["inputs"]] == [("rain", "attribute"), ("depth", "covariate"), ("vegetation", "covariate")]
     assert info["metrics"]["dropped_samples"] > 0  # points under the vegetation raster's cloud
-    assert info["training"]["weight_decay"] == 2.0  # left empty, so chosen by geoclf for covariate inputs
+    choice = info["metrics"]["response_choice"]  # left at auto: chosen on inner folds, and the pond follows thresholds
+    assert choice["response"] == info["training"]["response"] == "threshold", choice
+    assert info["training"]["input_lasso"] == 0.02 and info["training"]["weight_decay"] == 0.0  # the threshold settings
     assert info["architecture"]["binning"]["columns"] == [1, 2]  # the constant 'rain' field stays a raw value
 
 

@@ -17,10 +17,11 @@ from .base import GeoclfAlgorithm, layer_arguments
 ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 ENCODINGS = ["none", "fourier", "sinusoidal"]
 CLASS_WEIGHTS = ["none", "balanced"]
+RESPONSES = ["auto", "threshold", "smooth"]
 FOLD_METHODS = ["block", "cluster", "random"]
 # geoclf train's defaults (a test compares them with geoclf's TrainingConfig)
 DEFAULTS = {"hidden": "64,64", "epochs": 200, "lr": 0.01, "encoding": "none", "dropout": 0.0, "weight_decay": None,
-            "feature_bins": 32, "class_weight": "none", "val_fraction": 0.0, "patience": 0}
+            "response": "auto", "feature_bins": None, "class_weight": "none", "val_fraction": 0.0, "patience": 0}
 
 
 class TrainAlgorithm(GeoclfAlgorithm):
@@ -44,10 +45,14 @@ class TrainAlgorithm(GeoclfAlgorithm):
         "Advanced parameters:<br>"
         "<b>Location encoding</b>: sines and cosines of x, y at several frequencies (on the sphere for "
         "longitude/latitude), for sharper, curlier boundaries.<br>"
-        "<b>Covariate bins</b>: each covariate and attribute is encoded piecewise-linearly over this many quantile bins, "
-        "so the network can learn threshold rules (deeper than 1 m); 0 feeds raw values.<br>"
+        "<b>Response to covariates</b>: how the species respond to the covariates and attributes. 'threshold': "
+        "binned inputs, and a penalty that makes the network use few of them (rules like 'deeper than 1 m'); "
+        "'smooth': raw inputs under weight decay (overlapping habitats); 'auto' (default) tries both on 3 inner folds "
+        "of the points and keeps the one with the lower held-out log loss. Not used with coordinates alone.<br>"
+        "<b>Covariate bins</b> (empty: from the response, 32 or 0): each covariate and attribute is encoded "
+        "piecewise-linearly over this many quantile bins; 0 feeds raw values.<br>"
         "<b>Dropout</b> and <b>Weight decay</b>: regularization against overfitting few or noisy samples. "
-        "Weight decay left empty is chosen by the inputs: 0 for coordinates alone, 2 with covariates or attributes.<br>"
+        "Weight decay left empty comes from the response: 2 for smooth, else 0.<br>"
         "<b>Class weights</b>: 'balanced' makes rare species count as much as common ones.<br>"
         "<b>Validation share</b>: a stratified hold-out; with it, probabilities are calibrated (temperature scaling) "
         "and <b>Patience</b> (epochs; 0: off) stops training when the hold-out loss stops improving, keeping the best epoch.<br>"
@@ -59,7 +64,7 @@ class TrainAlgorithm(GeoclfAlgorithm):
     INPUT, LABEL, FEATURES, COVARIATES, USE_XY = "INPUT", "LABEL", "FEATURES", "COVARIATES", "USE_XY"
     HIDDEN, ACTIVATION, EPOCHS, LEARNING_RATE, SEED, OUTPUT = "HIDDEN", "ACTIVATION", "EPOCHS", "LEARNING_RATE", "SEED", "OUTPUT"
     ENCODING, DROPOUT, WEIGHT_DECAY, CLASS_WEIGHT = "ENCODING", "DROPOUT", "WEIGHT_DECAY", "CLASS_WEIGHT"
-    FEATURE_BINS = "FEATURE_BINS"
+    RESPONSE, FEATURE_BINS = "RESPONSE", "FEATURE_BINS"
     VAL_FRACTION, PATIENCE, CV_FOLDS, CV_BY = "VAL_FRACTION", "PATIENCE", "CV_FOLDS", "CV_BY"
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -89,7 +94,12 @@ class TrainAlgorithm(GeoclfAlgorithm):
         advanced = [
             QgsProcessingParameterEnum(self.ENCODING, "Location encoding", ENCODINGS, defaultValue=ENCODINGS.index(DEFAULTS["encoding"])),
             QgsProcessingParameterNumber(self.DROPOUT, "Dropout", double, DEFAULTS["dropout"], minValue=0.0, maxValue=0.95),
-            QgsProcessingParameterNumber(self.FEATURE_BINS, "Covariate bins", integer, DEFAULTS["feature_bins"], minValue=0, maxValue=256),
+            QgsProcessingParameterEnum(
+                self.RESPONSE, "Response to covariates", RESPONSES, defaultValue=RESPONSES.index(DEFAULTS["response"])
+            ),
+            QgsProcessingParameterNumber(
+                self.FEATURE_BINS, "Covariate bins", integer, DEFAULTS["feature_bins"], True, minValue=0, maxValue=256
+            ),
             QgsProcessingParameterNumber(self.WEIGHT_DECAY, "Weight decay", double, DEFAULTS["weight_decay"], True, minValue=0.0),
             QgsProcessingParameterEnum(
                 self.CLASS_WEIGHT, "Class weights", CLASS_WEIGHTS, defaultValue=CLASS_WEIGHTS.index(DEFAULTS["class_weight"])
@@ -112,12 +122,17 @@ class TrainAlgorithm(GeoclfAlgorithm):
         features = self.parameterAsFields(parameters, self.FEATURES, context)
         if features:
             inputs += ["--features", ",".join(features)]
-        for raster in self.parameterAsLayerList(parameters, self.COVARIATES, context):
+        rasters = self.parameterAsLayerList(parameters, self.COVARIATES, context)
+        for raster in rasters:
             inputs += ["--covariate", f"{raster.name()}={raster.source()}"]
         if not self.parameterAsBoolean(parameters, self.USE_XY, context):
             inputs.append("--no-xy")
-        if parameters.get(self.WEIGHT_DECAY) not in (None, ""):  # empty: geoclf chooses by the inputs
+        if parameters.get(self.WEIGHT_DECAY) not in (None, ""):  # empty: from the response
             inputs += ["--weight-decay", repr(self.parameterAsDouble(parameters, self.WEIGHT_DECAY, context))]
+        if parameters.get(self.FEATURE_BINS) not in (None, ""):
+            inputs += ["--feature-bins", self.parameterAsInt(parameters, self.FEATURE_BINS, context)]
+        if rasters or features:  # the response is about covariates and attributes only
+            inputs += ["--response", RESPONSES[self.parameterAsEnum(parameters, self.RESPONSE, context)]]
         folds = self.parameterAsInt(parameters, self.CV_FOLDS, context)
         if folds:
             inputs += ["--cv", folds, "--cv-by", FOLD_METHODS[self.parameterAsEnum(parameters, self.CV_BY, context)]]
@@ -132,7 +147,6 @@ class TrainAlgorithm(GeoclfAlgorithm):
                 "--seed", self.parameterAsInt(parameters, self.SEED, context),
                 "--encoding", ENCODINGS[self.parameterAsEnum(parameters, self.ENCODING, context)],
                 "--dropout", repr(self.parameterAsDouble(parameters, self.DROPOUT, context)),
-                "--feature-bins", self.parameterAsInt(parameters, self.FEATURE_BINS, context),
                 "--class-weight", CLASS_WEIGHTS[self.parameterAsEnum(parameters, self.CLASS_WEIGHT, context)],
                 "--val-fraction", repr(self.parameterAsDouble(parameters, self.VAL_FRACTION, context)),
                 "--patience", self.parameterAsInt(parameters, self.PATIENCE, context),

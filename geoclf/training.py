@@ -317,7 +317,7 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
     with warnings.catch_warnings():  # a class rarer than the folds: some folds lack it, which log loss still scores
         warnings.simplefilter("ignore", UserWarning)
         folds = list(StratifiedKFold(RESPONSE_FOLDS, shuffle=True, random_state=config.seed).split(values, codes))
-    losses, fit = {}, 0
+    losses, fit, started = {}, 0, time.perf_counter()
     for response in RESPONSE_SETTINGS:
         settled = replace(config.settled(inputs, response), val_fraction=0.0, patience=0)
         total = 0.0
@@ -330,7 +330,8 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
             truth = torch.from_numpy(codes[left_out]).long().to(fitted["device"])
             total += float(torch.nn.functional.cross_entropy(logits, truth, reduction="sum"))
         losses[response] = round(total / len(codes), 5)
-    return {"response": min(losses, key=losses.get), "inner_folds": RESPONSE_FOLDS, "log_loss": losses}
+    seconds = round(time.perf_counter() - started, 3)
+    return {"response": min(losses, key=losses.get), "inner_folds": RESPONSE_FOLDS, "log_loss": losses, "seconds": seconds}
 
 
 def describe_response(training: dict, metrics: dict) -> str:
@@ -339,7 +340,8 @@ def describe_response(training: dict, metrics: dict) -> str:
     if choice is None:
         return str(training.get("response", "auto"))
     losses = ", ".join(f"{name} {loss:.4f}" for name, loss in choice["log_loss"].items())
-    return f"{choice['response']}, chosen by log loss on {choice['inner_folds']} inner folds ({losses})"
+    spent = f" in {choice['seconds']:.1f} s" if "seconds" in choice else ""
+    return f"{choice['response']}, chosen by log loss on {choice['inner_folds']} inner folds{spent} ({losses})"
 
 
 def _fit(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None) -> dict:

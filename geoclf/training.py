@@ -78,20 +78,16 @@ class TrainingConfig:
     def check(self) -> None:
         if not self.hidden or any(width < 1 for width in self.hidden):
             raise GeoclfError(f"--hidden needs positive layer widths like 64,64, got {','.join(map(str, self.hidden))}")
-        if self.activation not in ACTIVATIONS:
-            raise GeoclfError(f"unknown --activation {self.activation!r}; choose from {', '.join(ACTIVATIONS)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise GeoclfError(f"unknown --optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        _check_choice("--activation", self.activation, ACTIVATIONS)
+        _check_choice("--optimizer", self.optimizer, OPTIMIZERS)
         if not self.lr > 0:
             raise GeoclfError(f"--lr must be positive, got {self.lr}")
         if self.epochs < 1:
             raise GeoclfError(f"--epochs must be at least 1, got {self.epochs}")
         if self.batch_size is not None and self.batch_size < 1:
             raise GeoclfError(f"--batch-size must be at least 1, got {self.batch_size}")
-        if self.lr_schedule not in LR_SCHEDULES:
-            raise GeoclfError(f"unknown --lr-schedule {self.lr_schedule!r}; choose from {', '.join(LR_SCHEDULES)}")
-        if self.scaling not in SCALINGS:
-            raise GeoclfError(f"unknown --scaling {self.scaling!r}; choose from {', '.join(SCALINGS)}")
+        _check_choice("--lr-schedule", self.lr_schedule, LR_SCHEDULES)
+        _check_choice("--scaling", self.scaling, SCALINGS)
         if not 0 <= self.val_fraction < 1:
             raise GeoclfError(f"--val-fraction must be in [0, 1), got {self.val_fraction}")
         encoding = Encoding(self.encoding, self.encoding_frequencies, self.encoding_scale)  # checks its numbers
@@ -100,10 +96,8 @@ class TrainingConfig:
             raise GeoclfError(f"--weight-decay must be zero or positive, got {self.weight_decay}")
         if self.input_lasso is not None and self.input_lasso < 0:
             raise GeoclfError(f"--input-lasso must be zero or positive, got {self.input_lasso}")
-        if self.response not in RESPONSES:
-            raise GeoclfError(f"unknown --response {self.response!r}; choose from {', '.join(RESPONSES)}")
-        if self.class_weight not in CLASS_WEIGHTS:
-            raise GeoclfError(f"unknown --class-weight {self.class_weight!r}; choose from {', '.join(CLASS_WEIGHTS)}")
+        _check_choice("--response", self.response, RESPONSES)
+        _check_choice("--class-weight", self.class_weight, CLASS_WEIGHTS)
         if self.patience < 0:
             raise GeoclfError(f"--patience must be zero (off) or positive, got {self.patience}")
         if self.patience and self.val_fraction == 0:
@@ -126,7 +120,8 @@ class TrainingConfig:
         another scale, so it stays 0 there unless given.
         """
         response = response or self.response
-        if not _has_covariates(inputs):
+        covariates = _has_covariates(inputs)
+        if not covariates:
             if self.response != "auto":
                 raise GeoclfError(
                     f"--response {self.response} describes the response to covariates or fields, and there are none; "
@@ -140,12 +135,17 @@ class TrainingConfig:
             if self.optimizer != "adam":
                 defaults["weight_decay"] = 0.0
         filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
-        return replace(self, response=response if _has_covariates(inputs) else self.response, **filled)
+        return replace(self, response=response if covariates else self.response, **filled)
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["hidden"] = list(self.hidden)
         return data
+
+
+def _check_choice(option: str, value: str, choices) -> None:
+    if value not in choices:
+        raise GeoclfError(f"unknown {option} {value!r}; choose from {', '.join(choices)}")
 
 
 def _has_covariates(inputs: list[InputSpec]) -> bool:
@@ -251,45 +251,21 @@ def train(
     validation = (val_x, val_y) if val_x is not None else None
     report = None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fits, "fits": fits}))
     fitted = _fit(train_x, train_y, len(classes), config, inputs, samples.crs, validation, report)
-    network, scaler, history, best = fitted["network"], fitted["scaler"], fitted["history"], fitted["best"]
 
     metrics = {
         "samples": int(len(values)),
         "dropped_samples": int((~valid).sum()),
         "train_samples": int(len(train_x)),
         "class_counts": {name: int(n) for name, n in zip(classes, np.bincount(codes, minlength=len(classes)))},
-        "seconds": fitted["seconds"],
-        "epochs_run": len(history),
+        **fitted["metrics"],
     }
     if choice is not None:
         metrics["response_choice"] = choice
-    kept = history[-1]
-    if config.patience and best["state"] is not None:  # early stopping keeps the epoch that did best on the hold-out
-        network.load_state_dict(best["state"])
-        metrics["best_epoch"] = best["epoch"]
-        kept = history[best["epoch"] - 1]
-    loss_fn = fitted["loss_fn"]
-    device = next(network.parameters()).device
-    x = torch.from_numpy(scaler.transform(train_x)).to(device)
-    metrics.update(_score(network, x, torch.from_numpy(train_y).long().to(device), loss_fn, prefix="train_"))
-    temperature = 1.0
-    if validation is not None:
-        vx = torch.from_numpy(scaler.transform(val_x)).to(device)
-        vy = torch.from_numpy(val_y).long().to(device)
-        metrics["val_samples"] = int(len(val_x))
-        metrics.update({k: v for k, v in kept.items() if k.startswith("val_")})  # the kept epoch's, as recorded
-        if config.calibrate:
-            with torch.no_grad():
-                logits = network.eval()(vx)
-            temperature = fit_temperature(logits, vy)
-            metrics["temperature"] = round(temperature, 4)
-            metrics["val_log_loss_uncalibrated"] = float(torch.nn.functional.cross_entropy(logits, vy))
-            metrics["val_log_loss"] = float(torch.nn.functional.cross_entropy(logits / temperature, vy))
     return Model(
-        network=network.cpu().eval(),
+        network=fitted["network"].cpu().eval(),
         architecture=fitted["architecture"],
         inputs=inputs,
-        scaler=scaler,
+        scaler=fitted["scaler"],
         classes=classes,
         colors=class_colors(len(classes)),
         label=samples.label,
@@ -297,9 +273,9 @@ def train(
         extent=tuple(float(v) for v in samples.points[valid].total_bounds),
         training=config.to_dict(),
         metrics=metrics,
-        history=history,
+        history=fitted["history"],
         sample_points=coordinates(samples.points[valid]),
-        temperature=temperature,
+        temperature=fitted["temperature"],
     )
 
 
@@ -347,8 +323,9 @@ def describe_response(training: dict, metrics: dict) -> str:
 def _fit(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None) -> dict:
     """One network (with its scaler and encodings) fitted to input values under a settled config: the loop itself.
 
-    With `validation` (values, codes) each epoch is scored on it and the best epoch's
-    weights are remembered for early stopping.
+    With `validation` (values, codes) each epoch is scored on it; early stopping then
+    keeps the best epoch's weights, and a temperature is fitted on it (when calibrating).
+    Returns the network, its architecture, scaler, history, temperature and metrics.
     """
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
@@ -398,9 +375,27 @@ def _fit(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, va
             on_epoch({**record, "epochs": config.epochs})
         if config.patience and epoch - best["epoch"] >= config.patience:
             break
+    metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history)}
+    kept = history[-1]
+    if config.patience and best["state"] is not None:  # early stopping keeps the epoch that did best on the hold-out
+        network.load_state_dict(best["state"])
+        metrics["best_epoch"] = best["epoch"]
+        kept = history[best["epoch"] - 1]
+    metrics.update(_score(network, x, y, loss_fn, prefix="train_"))
+    temperature = 1.0
+    if validation is not None:
+        metrics["val_samples"] = int(len(vy))
+        metrics.update({k: v for k, v in kept.items() if k.startswith("val_")})  # the kept epoch's, as recorded
+        if config.calibrate:
+            with torch.no_grad():
+                logits = network.eval()(vx)
+            temperature = fit_temperature(logits, vy)
+            metrics["temperature"] = round(temperature, 4)
+            metrics["val_log_loss_uncalibrated"] = float(torch.nn.functional.cross_entropy(logits, vy))
+            metrics["val_log_loss"] = float(torch.nn.functional.cross_entropy(logits / temperature, vy))
     return {
-        "network": network, "architecture": architecture, "scaler": scaler, "history": history, "best": best,
-        "loss_fn": loss_fn, "device": device, "seconds": round(time.perf_counter() - started, 3),
+        "network": network, "architecture": architecture, "scaler": scaler, "history": history,
+        "temperature": temperature, "metrics": metrics, "device": device,
     }
 
 

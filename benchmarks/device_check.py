@@ -21,7 +21,7 @@ import rasterio
 import torch
 
 import geoclf
-from geoclf.features import coordinates
+from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 
 EXTENT = (199000.0, 549000.0, 201000.0, 551000.0)

@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 MARKERS = ("<!-- model-selection table: start -->", "<!-- model-selection table: end -->")
 
 CANDIDATES = {  # name -> TrainingConfig settings; "geoclf default" must stay {}
@@ -45,7 +42,7 @@ def datasets(rasters: dict) -> dict:
     """name -> (samples, inputs, fold method); `rasters` are the pond's covariates, written once by main()."""
     import geoclf
     from geoclf.datasets import HABITAT_FEATURES, habitat_samples, pond_samples
-    from geoclf.features import COORDINATE_INPUTS, covariate_spec, describe_inputs
+    from geoclf.inputs import COORDINATE_INPUTS, covariate_spec, describe_inputs
     from geoclf.samples import Samples
 
     pond_inputs = list(COORDINATE_INPUTS) + [covariate_spec(name, path) for name, path in rasters.items()]
@@ -88,7 +85,8 @@ def run_one(job: tuple) -> tuple[str, str, list[tuple[float, float]], float]:
     warnings.filterwarnings("ignore", category=ConvergenceWarning)  # MLPClassifier on the checkerboard, at max_iter
     torch.set_num_threads(1)
     from geoclf.errors import GeoclfError
-    from geoclf.features import COORDINATE_INPUTS, coordinates, input_values
+    from geoclf.inputs import COORDINATE_INPUTS
+    from geoclf.point_values import coordinates, input_values
     from geoclf.training import TrainingConfig
     from geoclf.validation import assign_folds, cross_validate
 
@@ -177,12 +175,9 @@ def main():
     print("\n" + text + footer + "\n")
     print("\n".join(verdict(results, names)))
     if args.write_readme:
-        readme = README.read_text()
-        pattern = re.compile(re.escape(MARKERS[0]) + ".*?" + re.escape(MARKERS[1]), re.S)
-        if not pattern.search(readme):
-            raise SystemExit(f"{README} lacks the markers {MARKERS}")
-        README.write_text(pattern.sub(lambda _: f"{MARKERS[0]}\n{text}\n{footer.strip()}\n{MARKERS[1]}", readme))
-        print(f"table written to {README}")
+        from readme_tables import write_between_markers
+
+        write_between_markers(MARKERS, f"{text}\n{footer.strip()}")
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def sklearn_windowed(samples: Samples, grid: geoclf.Grid) -> float:
     from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
 
-    from geoclf.features import coordinates
+    from geoclf.point_values import coordinates
 
     x = coordinates(samples.points)
     scaler = StandardScaler().fit(x)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 import geoclf
-from geoclf.features import coordinates
+from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 
 SETUPS = {

@@ -22,7 +22,7 @@ from pathlib import Path
 import geoclf
 from geoclf.datasets import HABITAT_FEATURES, habitat_samples
 from geoclf.evaluation import format_report
-from geoclf.features import describe_inputs
+from geoclf.inputs import describe_inputs
 
 DATA = Path(__file__).resolve().parent / "data"
 TEXT_SETUP = geoclf.TrainingConfig(

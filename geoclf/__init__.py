@@ -13,6 +13,7 @@ Names are imported on first use, so `geoclf --help` does not pay for torch.
 """
 
 import importlib
+import pkgutil
 
 __version__ = "0.1.0"
 
@@ -22,7 +23,7 @@ _EXPORTS = {
     "Model": "model",
     "SPIRAL_SPECIES": "datasets",
     "Samples": "samples",
-    "TrainingConfig": "training",
+    "TrainingConfig": "config",
     "checkerboard_samples": "datasets",
     "cross_validate": "validation",
     "evaluate": "evaluation",
@@ -40,10 +41,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-_SUBMODULES = {
-    "cluster", "colors", "datasets", "encoding", "errors", "evaluation", "features", "grid", "masks", "model",
-    "network", "outputs", "plotting", "prediction", "raster", "samples", "training", "validation",
-}
+# every module of the package, so `geoclf.training` works after a bare `import geoclf`
+_SUBMODULES = {module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")}
 
 
 def __getattr__(name):

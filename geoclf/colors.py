@@ -5,7 +5,9 @@ from __future__ import annotations
 
 def class_colors(count: int) -> list[str]:
     """Distinct, print-safe colours as '#rrggbb': tab10, tab20, then an even spread of turbo."""
-    from matplotlib import colormaps  # only when a model is made: predict-raster should not pay for it
+    from matplotlib import (
+        colormaps,  # only when a model is made: predict-raster should not pay for it
+    )
     from matplotlib.colors import to_hex
 
     if count <= 10:

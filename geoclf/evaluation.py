@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, cohen_kappa_score, confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    cohen_kappa_score,
+    confusion_matrix,
+    precision_recall_fscore_support,
+)
 
 from .errors import GeoclfError
 from .model import Model
@@ -27,19 +32,13 @@ def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict
             f"({', '.join(map(repr, model.classes))}); check --label or remove those points"
         )
     truth, predicted, probs, skipped = scored_predictions(model, samples, model.classes, where)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=model.classes, zero_division=0
-    )
     return {
         "samples": int(len(truth)),
         "skipped": skipped,
         "accuracy": float(accuracy_score(truth, predicted)),
         "kappa": kappa(truth, predicted, model.classes),
         "classes": model.classes,
-        "per_class": {
-            name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-            for name, p, r, f, s in zip(model.classes, precision, recall, f1, support)
-        },
+        "per_class": per_class(truth, predicted, model.classes),
         "confusion_matrix": confusion_matrix(truth, predicted, labels=model.classes).tolist(),
         "calibration": calibration(probs.max(axis=1), truth == predicted),
     }
@@ -58,6 +57,34 @@ def scored_predictions(model: Model, samples: Samples, classes: list[str], where
             probs[:, code] = classified[probability_column(name)].to_numpy()[scored]
     predicted = classified[PREDICTED_COLUMN].to_numpy()[scored].astype(str)
     return samples.labels[scored], predicted, probs, int((~scored).sum())
+
+
+def per_class(truth, predicted, classes: list[str]) -> dict:
+    """Precision, recall, F1 and support (true samples) of each class; None where a class has no sample to score."""
+    precision, recall, f1, support = precision_recall_fscore_support(truth, predicted, labels=classes, zero_division=0)
+    predicted_counts = {name: int(np.sum(np.asarray(predicted) == name)) for name in classes}
+    return {
+        name: {
+            "precision": float(p) if predicted_counts[name] else None,
+            "recall": float(r) if n else None,
+            "f1": float(f) if n or predicted_counts[name] else None,
+            "support": int(n),
+        }
+        for name, p, r, f, n in zip(classes, precision, recall, f1, support)
+    }
+
+
+def format_per_class(table: dict) -> list[str]:
+    """The per-class table as text lines; n/a where a class cannot be scored (no sample, or never predicted)."""
+    width = max(12, *(len(n) for n in table)) + 2
+
+    def cell(value):
+        return f"{'n/a':>10}" if value is None else f"{value:>10.3f}"
+
+    lines = [f"{'class':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    for name, row in table.items():
+        lines.append(f"{name:<{width}}{cell(row['precision'])}{cell(row['recall'])}{cell(row['f1'])}{row['support']:>10d}")
+    return lines
 
 
 def kappa(truth, predicted, classes: list[str]) -> float | None:
@@ -97,11 +124,8 @@ def format_report(report: dict) -> str:
         f"accuracy  {report['accuracy']:.3f}",
         f"kappa     {kappa}",
         "",
-        f"{'class':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}",
+        *format_per_class(report["per_class"]),
     ]
-    for name in names:
-        row = report["per_class"][name]
-        lines.append(f"{name:<{width}}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}{row['support']:>10d}")
     lines += ["", "confusion matrix (rows: true, columns: predicted)"]
     cell = max(8, *(len(n) + 1 for n in names))
     lines.append(" " * width + "".join(f"{n:>{cell}}" for n in names))

@@ -16,7 +16,8 @@ import pyproj
 import shapely
 from affine import Affine
 from rasterio.features import geometry_mask
-from rasterio.windows import Window, transform as window_transform
+from rasterio.windows import Window
+from rasterio.windows import transform as window_transform
 
 from .errors import GeoclfError
 

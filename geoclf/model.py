@@ -21,7 +21,7 @@ from safetensors.torch import load, save
 
 from . import __version__
 from .errors import GeoclfError
-from .features import InputSpec, Scaler
+from .inputs import InputSpec, Scaler
 from .network import Architecture
 from .outputs import atomic_output
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 
-from .features import check_covariates, input_values
+from .inputs import check_covariates
 from .model import Model
+from .point_values import input_values
 
 PREDICTED_COLUMN = "predicted"
 

@@ -4,7 +4,7 @@ Memory stays flat whatever the grid size: one window of cells is made, classifie
 written at a time. A WindowPredictor does the work for one window; it is small to send,
 so the same code runs here or on Dask workers (geoclf.cluster) and gives the same bytes.
 The GeoTIFF carries a colour table and class names, and a QGIS style sidecar (.qml)
-makes the legend show the species names.
+makes the legend show the species names (style.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -22,13 +21,14 @@ import rasterio
 import rasterio.shutil
 from rasterio.windows import Window
 
-from .colors import rgb255
 from .errors import GeoclfError
-from .features import GridInputs, check_covariates
 from .grid import MAX_CELLS, Grid
+from .grid_values import GridInputs
+from .inputs import check_covariates
 from .masks import Mask
 from .model import Model
 from .outputs import atomic_output, check_destination, sidecar
+from .style import describe_class_raster, write_qml
 
 NODATA_CLASS = 255
 BLOCK = 256  # GeoTIFF tile size and prediction window (65,536 cells; the forward pass chunks it, see model.py)
@@ -210,7 +210,7 @@ def _open_outputs(stack: contextlib.ExitStack, paths: dict, grid: Grid, model: M
     }
     count = len(model.classes)
     datasets = {"classes": stack.enter_context(rasterio.open(paths["classes"], "w", count=1, dtype="uint8", nodata=NODATA_CLASS, **profile))}
-    _describe_class_raster(datasets["classes"], model)
+    describe_class_raster(datasets["classes"], model)
     if "probabilities" in paths:
         # Level 1: probabilities are 12x the bytes of the classes; level 6 costs 20% speed for 4% size.
         # (GDAL's NUM_THREADS compression gained 8% more but cost 120 MB of memory: not used.)
@@ -235,46 +235,3 @@ def _copy_as_cog(source: Path, target: Path, overview_resampling: str) -> None:
         source, target, driver="COG", COMPRESS="DEFLATE", BLOCKSIZE=BLOCK, OVERVIEWS="AUTO",
         OVERVIEW_RESAMPLING=overview_resampling, BIGTIFF="IF_SAFER",
     )
-
-
-def class_band_description(model: Model) -> str:
-    return f"{model.label}: " + ", ".join(f"{code}={name}" for code, name in enumerate(model.classes))
-
-
-def _describe_class_raster(dataset, model: Model) -> None:
-    dataset.write_colormap(1, {code: (*rgb255(color), 255) for code, color in enumerate(model.colors)})
-    dataset.set_band_description(1, class_band_description(model))
-    dataset.update_tags(
-        GEOCLF_CLASSES=json.dumps(model.classes),
-        GEOCLF_LABEL=model.label,
-        **{f"CLASS_{code}": name for code, name in enumerate(model.classes)},
-    )
-
-
-def write_qml(path: str | os.PathLike, classes: list[str], colors: list[str]) -> None:
-    """A QGIS layer style with a paletted renderer: QGIS loads it with the raster, legend and all."""
-    root = ET.Element("qgis", version="3.22.0", styleCategories="AllStyleCategories")
-    pipe = ET.SubElement(root, "pipe")
-    renderer = ET.SubElement(
-        pipe, "rasterrenderer", type="paletted", band="1", opacity="1", alphaBand="-1", nodataColor=""
-    )
-    ET.SubElement(renderer, "rasterTransparency")
-    palette = ET.SubElement(renderer, "colorPalette")
-    for code, (name, color) in enumerate(zip(classes, colors)):
-        ET.SubElement(palette, "paletteEntry", value=str(code), color=color, alpha="255", label=name)
-    ET.SubElement(root, "blendMode").text = "0"
-    tree = ET.ElementTree(root)
-    ET.indent(tree)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n")
-        tree.write(handle, encoding="unicode")
-        handle.write("\n")
-
-
-def read_class_names(path: str | os.PathLike) -> list[str]:
-    """Class names stored in a class map (or probability raster) written by geoclf."""
-    with rasterio.open(path) as src:
-        tags = src.tags()
-    if "GEOCLF_CLASSES" not in tags:
-        raise GeoclfError(f"{path} is not a class map written by geoclf; make one with `geoclf predict-raster`")
-    return list(json.loads(tags["GEOCLF_CLASSES"]))

@@ -7,16 +7,19 @@ blocks (as verde's BlockKFold) or k-means clusters of the coordinates (as elapid
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, log_loss
 
-from .errors import GeoclfError
-from .features import InputSpec, coordinates
-from .evaluation import kappa, scored_predictions
+from .config import TrainingConfig
+from .errors import GeoclfError, RareClassWarning
+from .evaluation import format_per_class, kappa, per_class, scored_predictions
+from .inputs import InputSpec
+from .point_values import coordinates
 from .samples import Samples
-from .training import TrainingConfig, train
+from .training import train, warn_rare_classes
 
 FOLD_METHODS = ("random", "block", "cluster")
 METRICS = ("accuracy", "kappa", "macro_f1", "log_loss")
@@ -62,14 +65,19 @@ def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: floa
 
 
 def _scores(model, test: Samples, classes: list[str]) -> dict:
-    """The fold's metrics over all the data's classes (a class the fold's model never saw has probability 0)."""
+    """The fold's metrics over all the data's classes (a class the fold's model never saw has probability 0).
+
+    Macro F1 averages the classes the fold can score: those in its test part or predicted there.
+    """
     truth, guess, probs, _ = scored_predictions(model, test, classes, "the test fold")
     probs = np.clip(probs, 1e-7, 1)
+    scored = [name for name in classes if name in set(truth) | set(guess)]
     return {
         "accuracy": float(accuracy_score(truth, guess)),
         "kappa": kappa(truth, guess, classes),
-        "macro_f1": float(f1_score(truth, guess, labels=classes, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(truth, guess, labels=scored, average="macro", zero_division=0)),
         "log_loss": float(log_loss(truth, probs / probs.sum(axis=1, keepdims=True), labels=classes)),
+        "predictions": (truth, guess),
     }
 
 
@@ -82,14 +90,22 @@ def cross_validate(
     block_size: float | None = None,
     on_fold: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Train `folds` models, each tested on one spatial fold; per-fold and mean +/- sd metrics.
+    """Train `folds` models, each tested on one spatial fold; per-fold and mean +/- sd metrics, and per-class
+    precision, recall and F1 over the predictions of all folds together, with each class's support.
 
-    A fold whose training part cannot make a model (a class missing or too rare) is
-    reported with the reason and left out of the means, not a crash.
+    A class with fewer samples than folds stays in every training part (so every model
+    knows it) and is never tested. A fold whose test part lacks a class says so; one whose
+    training part cannot make a model (one class left) is reported with the reason and
+    left out of the means, not a crash.
     """
     fold_of = assign_folds(coordinates(samples.points), folds, by, block_size, config.seed)
-    classes = sorted(set(samples.labels))
-    results = []
+    labels = samples.labels
+    classes = sorted(set(labels))
+    names, counts = np.unique(labels, return_counts=True)
+    warn_rare_classes(names, counts)
+    untested = sorted(str(n) for n, c in zip(names, counts) if c < folds)
+    fold_of[np.isin(labels, untested)] = -1  # always in training
+    results, truths, guesses = [], [], []
     for fold in range(folds):
         test = Samples(samples.points[fold_of == fold], samples.label)
         training = Samples(samples.points[fold_of != fold], samples.label)
@@ -97,8 +113,18 @@ def cross_validate(
         missing = sorted(set(classes) - set(training.labels))
         if missing:
             record["missing_classes"] = missing
+        unscored = sorted(set(classes) - set(test.labels))
+        if unscored:
+            record["unscored_classes"] = unscored
         try:
-            record.update(_scores(train(training, config, inputs=inputs), test, classes))
+            with warnings.catch_warnings():  # said once above, for all the samples
+                warnings.simplefilter("ignore", RareClassWarning)
+                model = train(training, config, inputs=inputs)
+            scores = _scores(model, test, classes)
+            truth, guess = scores.pop("predictions")
+            truths.append(truth)
+            guesses.append(guess)
+            record.update(scores)
         except GeoclfError as error:
             record["skipped"] = str(error)
         results.append(record)
@@ -111,7 +137,11 @@ def cross_validate(
     for metric in METRICS:
         values = [r[metric] for r in scored if r[metric] is not None]
         summary[metric] = {"mean": float(np.mean(values)), "sd": float(np.std(values))} if values else None
-    return {"folds": folds, "by": by, "block_size": block_size, "per_fold": results, "summary": summary}
+    return {
+        "folds": folds, "by": by, "block_size": block_size, "per_fold": results, "summary": summary,
+        "per_class": per_class(np.concatenate(truths), np.concatenate(guesses), classes) if truths else {},
+        "untested_classes": untested,
+    }
 
 
 def format_cv_summary(report: dict) -> str:
@@ -132,7 +162,12 @@ def format_cv_report(report: dict) -> str:
             lines.append(f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6}  skipped: {r['skipped']}")
             continue
         kappa = "n/a" if r["kappa"] is None else f"{r['kappa']:.3f}"
-        note = f"  (training lacks {', '.join(r['missing_classes'])})" if "missing_classes" in r else ""
+        notes = []
+        if "missing_classes" in r:
+            notes.append(f"training lacks {', '.join(r['missing_classes'])}")
+        if "unscored_classes" in r:
+            notes.append(f"cannot score {', '.join(r['unscored_classes'])}: none in the test part")
+        note = f"  ({'; '.join(notes)})" if notes else ""
         lines.append(
             f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6} {r['accuracy']:>9.3f} {kappa:>7} "
             f"{r['macro_f1']:>9.3f} {r['log_loss']:>9.3f}{note}"
@@ -141,4 +176,7 @@ def format_cv_report(report: dict) -> str:
     for metric in METRICS:
         value = report["summary"][metric]
         lines.append(f"{metric:<9} " + ("n/a" if value is None else f"{value['mean']:.3f} +/- {value['sd']:.3f}"))
+    lines += ["", "per class, over the test parts of all folds:", *format_per_class(report["per_class"])]
+    if report["untested_classes"]:
+        lines.append(f"never tested (fewer samples than folds; in every training part): {', '.join(report['untested_classes'])}")
     return "\n".join(lines)

@@ -2,9 +2,9 @@
 
 QGIS's embedded Python cannot import torch, rasterio or geopandas safely beside its own
 GDAL, so the plugin never imports geoclf: it starts `geoclf ... --progress lines` as a
-child process, turns its 'progress: N%' lines into feedback.setProgress, its other
-lines into the Processing log, its one-line error into a QgsProcessingException, and
-Cancel into SIGINT (geoclf then removes its temporary files, so no partial output).
+child process, turns its 'progress: N%' lines into feedback.setProgress, its warnings
+into the log's warnings, its other lines into the Processing log, its one-line error
+into a QgsProcessingException, and Cancel into SIGINT (geoclf then removes its temporary files, so no partial output).
 """
 
 import os
@@ -19,6 +19,7 @@ from qgis.core import QgsProcessingException
 
 EXECUTABLE_SETTING = "GEOCLF_EXECUTABLE"  # Processing setting and environment variable share the name
 ERROR_PREFIX = "geoclf: error: "
+WARNING_PREFIX = "geoclf: warning: "
 PROGRESS_PREFIX = "progress: "
 CANCEL_GRACE_SECONDS = 20
 # QGIS's own Python, PROJ and GDAL settings would mislead the geoclf environment's libraries.
@@ -104,6 +105,8 @@ def run_geoclf(arguments, feedback, progress=True):
                 feedback.setProgress(int(percent))
         elif line.startswith(ERROR_PREFIX):
             error = line[len(ERROR_PREFIX):]
+        elif line.startswith(WARNING_PREFIX):
+            feedback.pushWarning(line[len(WARNING_PREFIX):])
         else:
             tail = (tail + [line])[-5:]
             feedback.pushConsoleInfo(line)

@@ -10,14 +10,14 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import torch
+from conftest import assert_one_line_error
 from sklearn.metrics import log_loss, recall_score
 
 import geoclf
-from conftest import assert_one_line_error
 from geoclf import GeoclfError, Model, TrainingConfig, train
 from geoclf.cli import cli as cli_group
 from geoclf.encoding import Encoding
-from geoclf.features import coordinates
+from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 from geoclf.training import _split, encode_labels
 
@@ -137,7 +137,7 @@ def test_early_stopping_keeps_the_best_epoch():
 def test_temperature_scaling_lowers_the_hold_out_log_loss():
     """An over-trained network is over-confident; the fitted temperature softens it, on the hold-out and on new points."""
     noisy = spiral(noise=0.5)
-    model = train(noisy, TrainingConfig(epochs=300, val_fraction=0.3, lr_schedule="constant", lr=0.02))
+    model = train(noisy, TrainingConfig(epochs=300, val_fraction=0.3, lr_schedule="constant", lr=0.02, weight_decay=0.0))
     metrics = model.metrics
     assert metrics["temperature"] > 1.2
     assert metrics["val_log_loss"] < 0.9 * metrics["val_log_loss_uncalibrated"]
@@ -245,7 +245,7 @@ def test_bad_encoding_in_the_library_is_a_geoclf_error():
     with pytest.raises(GeoclfError, match="unknown --encoding"):
         train(spiral(), TrainingConfig(encoding="wavelet"))
     from geoclf.datasets import HABITAT_FEATURES, habitat_samples
-    from geoclf.features import describe_inputs
+    from geoclf.inputs import describe_inputs
 
     table = habitat_samples(count=200)
     with pytest.raises(GeoclfError, match="encodes the coordinates, which are not inputs"):

@@ -13,12 +13,32 @@ import pandas as pd
 import pytest
 import rasterio
 from affine import Affine
+from conftest import assert_one_line_error, listing
 
 import geoclf
-from conftest import assert_one_line_error, listing
-from geoclf import GeoclfError, Grid, TrainingConfig, predict_points, predict_raster, train
-from geoclf.datasets import HABITAT_FEATURES, POND_NODATA, habitat_samples, pond_fields, pond_samples, pond_species, write_pond_rasters
-from geoclf.features import Scaler, describe_inputs, parse_covariate, substitute_covariates
+from geoclf import (
+    GeoclfError,
+    Grid,
+    TrainingConfig,
+    predict_points,
+    predict_raster,
+    train,
+)
+from geoclf.datasets import (
+    HABITAT_FEATURES,
+    POND_NODATA,
+    habitat_samples,
+    pond_fields,
+    pond_samples,
+    pond_species,
+    write_pond_rasters,
+)
+from geoclf.inputs import (
+    Scaler,
+    describe_inputs,
+    parse_covariate,
+    substitute_covariates,
+)
 from geoclf.samples import Samples
 
 POND_EXTENT = (199000.0, 549000.0, 201000.0, 551000.0)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from geoclf import GeoclfError, SPIRAL_SPECIES, spiral_samples, spiral_xy
+from geoclf import SPIRAL_SPECIES, GeoclfError, spiral_samples, spiral_xy
 
 
 def test_spiral_follows_the_teaching_formula():

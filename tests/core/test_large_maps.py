@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 import rasterio
+from conftest import assert_one_line_error, listing
 from rasterio.windows import Window
 from rio_cogeo.cogeo import cog_validate
 
 import geoclf
-from conftest import assert_one_line_error, listing
 from geoclf import GeoclfError, Grid, predict_raster
 from geoclf.masks import build_mask
 from geoclf.raster import WindowPredictor, confidence_of

@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import save_file
 
 from geoclf import GeoclfError, Model
-from geoclf.features import coordinates
 from geoclf.model import FORMAT_VERSION
+from geoclf.point_values import coordinates
 
 
 def test_round_trip_keeps_everything(model, model_path, spiral_gpkg):

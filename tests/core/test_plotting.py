@@ -1,9 +1,15 @@
 import numpy as np
 import pytest
-
 from conftest import assert_real_picture
 
-from geoclf import Grid, GeoclfError, predict_points, predict_raster, read_samples, spiral_samples
+from geoclf import (
+    GeoclfError,
+    Grid,
+    predict_points,
+    predict_raster,
+    read_samples,
+    spiral_samples,
+)
 from geoclf.plotting import plot_class_map, plot_history, plot_samples, save_figure
 
 

@@ -3,7 +3,7 @@ import pytest
 
 from geoclf import GeoclfError, evaluate, predict_points, read_samples, spiral_samples
 from geoclf.evaluation import format_report
-from geoclf.features import coordinates
+from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 
 

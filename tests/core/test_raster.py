@@ -8,12 +8,12 @@ import pyproj
 import pytest
 import rasterio
 from affine import Affine
-
 from conftest import listing
+
 from geoclf import GeoclfError, Grid, predict_raster
 from geoclf.colors import rgb255
 from geoclf.grid import MAX_CELLS
-from geoclf.raster import read_class_names
+from geoclf.style import read_class_names
 
 
 @pytest.fixture

@@ -7,16 +7,17 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import torch
+from conftest import assert_one_line_error
 
 import geoclf
-from conftest import assert_one_line_error
 from geoclf import GeoclfError, Model, TrainingConfig, train
+from geoclf.config import LOCATION_SETTINGS, RESPONSE_SETTINGS, SMOOTHNESS_SETTINGS
 from geoclf.datasets import HABITAT_FEATURES, habitat_samples
 from geoclf.encoding import Binning, Encoding
-from geoclf.features import COORDINATE_INPUTS, covariate_spec, describe_inputs, input_values
+from geoclf.inputs import COORDINATE_INPUTS, covariate_spec, describe_inputs
 from geoclf.network import Architecture
+from geoclf.point_values import input_values
 from geoclf.samples import Samples
-from geoclf.training import LOCATION_SETTINGS, RESPONSE_SETTINGS
 
 
 def threshold_table(count: int, seed: int) -> gpd.GeoDataFrame:
@@ -76,8 +77,14 @@ def test_constant_columns_stay_raw_and_bins_fit_the_sample_count():
 
 def test_settings_follow_the_inputs_and_the_response():
     attribute = describe_inputs(threshold_table(20, 0), True, ("depth",))
-    location = TrainingConfig().settled(list(COORDINATE_INPUTS))
-    assert {name: getattr(location, name) for name in LOCATION_SETTINGS} == LOCATION_SETTINGS
+    coordinates = list(COORDINATE_INPUTS)
+    chosen = TrainingConfig().settled(coordinates)  # weight decay and batch are left to the smoothness choice
+    assert TrainingConfig().chooses_smoothness(coordinates)
+    assert {name: getattr(chosen, name) for name in SMOOTHNESS_SETTINGS} == SMOOTHNESS_SETTINGS
+    assert chosen.weight_decay is None and chosen.batch_size is None
+    fixed = TrainingConfig(encoding="fourier").settled(coordinates)  # an encoding: no choice, the location settings
+    assert not TrainingConfig(encoding="fourier").chooses_smoothness(coordinates)
+    assert {name: getattr(fixed, name) for name in LOCATION_SETTINGS} == LOCATION_SETTINGS
     for response, settings in RESPONSE_SETTINGS.items():
         settled = TrainingConfig().settled(attribute, response)
         assert settled.response == response and {name: getattr(settled, name) for name in settings} == settings

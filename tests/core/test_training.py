@@ -1,10 +1,12 @@
+import geopandas
 import numpy as np
+import pandas
 import pytest
 import torch
 
 import geoclf
 from geoclf import GeoclfError, TrainingConfig, read_samples, spiral_samples, train
-from geoclf.features import coordinates
+from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 
 TEACHING = TrainingConfig(
@@ -91,17 +93,37 @@ def test_numeric_labels_become_class_names():
     assert model.classes == ["3", "7", "9"]
 
 
-@pytest.mark.parametrize(
-    "keep, needle",
-    [
-        (lambda p: p[p.species == "crayfish"], "fewer than 2 classes (only 'crayfish')"),
-        (lambda p: p.drop(p[p.species == "tadpole"].index[3:]), "too few samples for class 'tadpole' (3)"),
-    ],
-)
-def test_class_checks(keep, needle):
-    with pytest.raises(GeoclfError) as caught:
-        train(Samples(keep(spiral_samples(per_class=20)), "species"), TrainingConfig(epochs=1))
-    assert needle in str(caught.value)
+def test_one_class_in_total_stays_an_error():
+    points = spiral_samples(per_class=20)
+    with pytest.raises(GeoclfError, match=r"fewer than 2 classes \(only 'crayfish'\)"):
+        train(Samples(points[points.species == "crayfish"], "species"), TrainingConfig(epochs=1))
+
+
+def with_rare_classes(points, otters=3, herons=1):
+    """The samples plus `otters` otters clustered beyond the north-east corner and `herons` herons beyond the south-west."""
+    x0, y0, x1, y1 = points.total_bounds
+    rng = np.random.default_rng(0)
+    rows = [("otter", x1 + 300 + rng.normal(0, 20), y1 + 300 + rng.normal(0, 20)) for _ in range(otters)]
+    rows += [("heron", x0 - 300, y0 - 300)] * herons
+    extra = geopandas.GeoDataFrame(
+        {"species": [r[0] for r in rows]}, geometry=geopandas.points_from_xy([r[1] for r in rows], [r[2] for r in rows]), crs=points.crs
+    )
+    return geopandas.GeoDataFrame(pandas.concat([points, extra], ignore_index=True), crs=points.crs)
+
+
+@pytest.mark.parametrize("config", [TrainingConfig(epochs=60), TrainingConfig(epochs=60, val_fraction=0.2)])
+def test_a_class_of_3_samples_and_one_of_1_train_and_are_mapped(config):
+    samples = Samples(with_rare_classes(spiral_samples()), "species")
+    with pytest.warns(geoclf.errors.RareClassWarning) as caught:
+        model = train(samples, config)
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2
+    assert messages[0].startswith("class 'heron' has only 1 sample;") and messages[1].startswith("class 'otter' has only 3 samples;")
+    assert model.classes == ["crayfish", "diving beetle", "heron", "otter", "tadpole"]
+    assert model.metrics["train_class_counts"]["otter"] == 3 and model.metrics["train_class_counts"]["heron"] == 1
+    rare = samples.points[samples.points.species.isin(["otter", "heron"])]
+    predicted = np.asarray(model.classes)[model.predict(coordinates(rare))]
+    assert list(predicted) == list(rare.species)  # each rare class holds its own place on the map
 
 
 @pytest.mark.parametrize(
@@ -112,7 +134,7 @@ def test_class_checks(keep, needle):
         (TrainingConfig(epochs=0), "--epochs"),
         (TrainingConfig(batch_size=0), "--batch-size"),
         (TrainingConfig(val_fraction=1.0), "--val-fraction"),
-        (TrainingConfig(val_fraction=0.01), "--val-fraction 0.01 leaves too few"),
+        (TrainingConfig(val_fraction=0.01), "a hold-out of 0.01 would take none; raise the validation share"),
         (TrainingConfig(activation="gelu"), "--activation"),
         (TrainingConfig(lr_schedule="step"), "--lr-schedule"),
     ],

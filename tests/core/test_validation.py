@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import assert_one_line_error
+
 from geoclf import GeoclfError, TrainingConfig, spiral_samples
-from geoclf.features import coordinates
+from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 from geoclf.validation import assign_folds, cross_validate
 

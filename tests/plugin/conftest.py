@@ -32,9 +32,8 @@ def geoclf(*args, cwd=None) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def provider(qgis_processing):
-    from qgis.core import QgsApplication
-
     from geoclf_processing.provider import GeoclfProvider
+    from qgis.core import QgsApplication
 
     instance = GeoclfProvider()
     assert QgsApplication.processingRegistry().addProvider(instance)

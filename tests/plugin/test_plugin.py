@@ -7,6 +7,7 @@ import re
 import numpy as np
 import processing
 import pytest
+from conftest import EXTENT, GEOCLF, PLUGIN_DIR, geoclf, listing, model_info, read_band
 from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
@@ -20,8 +21,6 @@ from qgis.core import (
     QgsRasterLayer,
     QgsVectorLayer,
 )
-
-from conftest import EXTENT, GEOCLF, PLUGIN_DIR, geoclf, listing, model_info, read_band
 
 QGIS_EXTENT = f"{EXTENT[0]},{EXTENT[2]},{EXTENT[1]},{EXTENT[3]} [EPSG:5186]"  # QGIS writes xmin,xmax,ymin,ymax
 ALGORITHMS = {"trainclassifier", "predictclassraster", "predictpoints", "evaluate", "spiralsamples"}
@@ -150,6 +149,32 @@ def test_train_from_a_memory_layer_with_selection(provider, spiral, tmp_path):
     info = model_info(out)
     assert info["metrics"]["samples"] == selected == 150
     assert "5186" in info["crs"] or "Central Belt 2010" in info["crs"]
+
+
+class RecordingFeedback(QgsProcessingFeedback):
+    """Feedback that keeps the warnings it is given, as the Processing dialog's log shows them."""
+
+    def __init__(self):
+        super().__init__()
+        self.warnings = []
+
+    def pushWarning(self, text):
+        self.warnings.append(text)
+        super().pushWarning(text)
+
+
+def test_a_rare_class_trains_and_its_warning_reaches_the_log(provider, spiral, tmp_path):
+    otters = [(203000.0 + i, 553000.0 + i, "otter") for i in range(3)]
+    layer = memory_points(spiral_features(spiral) + otters)
+    out = tmp_path / "rare.geoclf"
+    feedback = RecordingFeedback()
+    processing.run("geoclf:trainclassifier", {"INPUT": layer, "LABEL": "species", "EPOCHS": 5, "OUTPUT": str(out)}, feedback=feedback)
+    assert feedback.warnings == [
+        "class 'otter' has only 3 samples; it is trained and mapped, but where it lives rests on those alone: collect more if you can"
+    ]
+    info = model_info(out)
+    assert info["classes"] == ["crayfish", "diving beetle", "otter", "tadpole"]
+    assert info["metrics"]["train_class_counts"]["otter"] == 3
 
 
 def test_predict_raster_matches_the_cli_cell_for_cell(provider, model_file, tmp_path):

@@ -11,7 +11,6 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from conftest import EXTENT, GEOCLF, PLUGIN_DIR, geoclf, model_info, read_band
 
 sys.path.insert(0, str(PLUGIN_DIR))

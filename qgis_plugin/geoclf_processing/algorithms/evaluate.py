@@ -14,13 +14,18 @@ from ..runner import run_geoclf
 from .base import GeoclfAlgorithm, layer_arguments
 
 
+def _figure(value):
+    """n/a where a class cannot be scored (no sample of it, or never predicted)."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
 def html_report(report, title):
     """The evaluation as a small standalone HTML page (Processing shows it in the Results Viewer)."""
     classes = report["classes"]
-    kappa = "n/a" if report["kappa"] is None else f"{report['kappa']:.3f}"
+    kappa = _figure(report["kappa"])
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td>"
-        + "".join(f"<td>{report['per_class'][name][k]:.3f}</td>" for k in ("precision", "recall", "f1"))
+        + "".join(f"<td>{_figure(report['per_class'][name][k])}</td>" for k in ("precision", "recall", "f1"))
         + f"<td>{report['per_class'][name]['support']}</td></tr>"
         for name in classes
     )

@@ -52,7 +52,8 @@ class TrainAlgorithm(GeoclfAlgorithm):
         "<b>Covariate bins</b> (empty: from the response, 32 or 0): each covariate and attribute is encoded "
         "piecewise-linearly over this many quantile bins; 0 feeds raw values.<br>"
         "<b>Dropout</b> and <b>Weight decay</b>: regularization against overfitting few or noisy samples. "
-        "Weight decay left empty comes from the response: 2 for smooth, else 0.<br>"
+        "Weight decay left empty is chosen by geoclf: for a map from x, y alone, on 3 inner folds of the samples "
+        "(from 0 for clean data to the class shares for pure noise); with covariates, from the response (2 for smooth, else 0).<br>"
         "<b>Class weights</b>: 'balanced' makes rare species count as much as common ones.<br>"
         "<b>Validation share</b>: a stratified hold-out; with it, probabilities are calibrated (temperature scaling) "
         "and <b>Patience</b> (epochs; 0: off) stops training when the hold-out loss stops improving, keeping the best epoch.<br>"
@@ -127,7 +128,7 @@ class TrainAlgorithm(GeoclfAlgorithm):
             inputs += ["--covariate", f"{raster.name()}={raster.source()}"]
         if not self.parameterAsBoolean(parameters, self.USE_XY, context):
             inputs.append("--no-xy")
-        if parameters.get(self.WEIGHT_DECAY) not in (None, ""):  # empty: from the response
+        if parameters.get(self.WEIGHT_DECAY) not in (None, ""):  # empty: geoclf chooses it
             inputs += ["--weight-decay", repr(self.parameterAsDouble(parameters, self.WEIGHT_DECAY, context))]
         if parameters.get(self.FEATURE_BINS) not in (None, ""):
             inputs += ["--feature-bins", self.parameterAsInt(parameters, self.FEATURE_BINS, context)]

@@ -1,10 +1,10 @@
-"""From points or grid cells to the numbers the network sees, and their scaling.
+"""The inputs a network sees, described once, and their scaling.
 
 An input is a coordinate (x, y in the model's CRS), an attribute (a numeric column of
 the point layer) or a covariate (a raster band sampled where the point or cell is).
 Each is described by an InputSpec that the model file stores, so prediction rebuilds
-exactly the inputs training used. Values come with a validity mask: a covariate that
-is nodata or outside its raster makes that point or cell unusable, not a wrong number.
+exactly the inputs training used; the Scaler's statistics travel with it. Values at
+points come from point_values.py, values on a grid from grid_values.py.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ from .errors import GeoclfError
 if TYPE_CHECKING:  # the model file needs the specs and the scaler, not geopandas
     import geopandas as gpd
 
-    from .grid import Grid
-
 KINDS = ("coordinate", "attribute", "covariate")
 SCALINGS = ("standard", "minmax")
-RESAMPLINGS = ("nearest", "bilinear", "cubic", "average")
 _COVARIATE_PATTERN = re.compile(r"^(?P<name>[^=]+)=(?P<path>.+?)(:(?P<band>\d+))?$")
 
 
@@ -139,140 +136,6 @@ def substitute_covariates(specs: list[InputSpec], replacements: tuple[tuple[str,
 def check_covariates(specs: list[InputSpec]) -> list[InputSpec]:
     """Every covariate's raster re-checked (exists, readable, has the band) before any work starts."""
     return substitute_covariates(specs, ())
-
-
-# -- values at points ---------------------------------------------------------------------
-
-
-def coordinates(points: "gpd.GeoDataFrame") -> np.ndarray:
-    """The (n, 2) float64 array of point coordinates, in the layer's CRS."""
-    return np.column_stack([points.geometry.x.to_numpy(), points.geometry.y.to_numpy()]).astype(np.float64)
-
-
-def to_model_crs(points: "gpd.GeoDataFrame", model_crs, where: str) -> "gpd.GeoDataFrame":
-    """Points in the model's CRS: reprojected when they come in another one.
-
-    Points with no CRS cannot be placed against a model that has one; guessing
-    would silently shift the map, so it is an error.
-    """
-    if model_crs is None or points.crs == model_crs:
-        return points
-    if points.crs is None:
-        raise GeoclfError(
-            f"{where} has no CRS but the model is in {model_crs.to_string()}; "
-            "assign the points' CRS (e.g. in QGIS or with ogr2ogr -a_srs) and try again"
-        )
-    return points.to_crs(model_crs)
-
-
-def sample_covariate(spec: InputSpec, points: "gpd.GeoDataFrame") -> tuple[np.ndarray, np.ndarray]:
-    """The band value of the cell under each point (reprojected to the raster's CRS), and whether it is valid."""
-    import rasterio
-
-    with rasterio.open(spec.path) as src:
-        located = points.to_crs(src.crs.to_wkt()) if points.crs is not None else points
-        xy = coordinates(located)
-        rows, cols = rasterio.transform.rowcol(src.transform, xy[:, 0], xy[:, 1])
-        rows, cols = np.asarray(rows), np.asarray(cols)
-        inside = (rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width)
-        values = np.full(len(xy), np.nan)
-        if inside.any():
-            sampled = np.ma.masked_array(list(src.sample(xy[inside], indexes=spec.band, masked=True)))
-            values[inside] = np.ma.filled(sampled.astype(np.float64).ravel(), np.nan)
-    return values, np.isfinite(values)
-
-
-def input_values(points: "gpd.GeoDataFrame", specs: list[InputSpec], model_crs, where: str) -> tuple[np.ndarray, np.ndarray]:
-    """(values (n, inputs), valid (n,)) for points; a point is invalid where any input is missing."""
-    located = to_model_crs(points, model_crs, where)
-    columns, valid = [], np.ones(len(points), dtype=bool)
-    missing = [spec.name for spec in specs if spec.kind == "attribute" and spec.name not in points.columns]
-    if missing:
-        raise GeoclfError(f"{where} lacks the field(s) {', '.join(missing)} that the model uses as inputs; add them")
-    xy = coordinates(located)
-    for spec in specs:
-        if spec.kind == "coordinate":
-            column = xy[:, 0 if spec.name == "x" else 1]
-        elif spec.kind == "attribute":
-            column = np.asarray(points[spec.name].to_numpy(), dtype=np.float64)
-        else:
-            column, ok = sample_covariate(spec, located)
-            valid &= ok
-        valid &= np.isfinite(column)
-        columns.append(column)
-    return np.column_stack(columns), valid
-
-
-# -- values on a grid ---------------------------------------------------------------------
-
-
-class GridInputs:
-    """Input values for every cell of a grid, window by window.
-
-    Covariates are opened once as WarpedVRTs aligned to the grid (reprojected and
-    resampled on the fly), so rasters in any CRS or resolution just work.
-    """
-
-    def __init__(self, specs: list[InputSpec], grid: "Grid", model_crs, resampling: str = "bilinear"):
-        import pyproj
-        import rasterio
-        from rasterio.enums import Resampling
-        from rasterio.vrt import WarpedVRT
-
-        if resampling not in RESAMPLINGS:
-            raise GeoclfError(f"unknown --resampling {resampling!r}; choose from {', '.join(RESAMPLINGS)}")
-        attributes = [spec.name for spec in specs if spec.kind == "attribute"]
-        if attributes:
-            raise GeoclfError(
-                f"the model uses attribute inputs ({', '.join(attributes)}), known only at sample points, so it cannot "
-                "draw a raster; use predict-points or evaluate, or train with covariate rasters instead"
-            )
-        self.specs, self.grid = specs, grid
-        self._to_model = None
-        if grid.crs is not None and model_crs is not None and grid.crs != model_crs:
-            self._to_model = pyproj.Transformer.from_crs(grid.crs, model_crs, always_xy=True).transform
-        elif model_crs is not None and grid.crs is None:
-            raise GeoclfError(f"the grid has no CRS but the model is in {model_crs.to_string()}; give a grid with a CRS")
-        self._sources, self._vrts = [], {}
-        if any(spec.kind == "covariate" for spec in specs) and grid.crs is None:
-            raise GeoclfError("the grid has no CRS, so covariate rasters cannot be aligned to it; give a grid with a CRS")
-        for spec in specs:
-            if spec.kind == "covariate":
-                source = rasterio.open(spec.path)
-                self._sources.append(source)
-                self._vrts[spec.name] = WarpedVRT(
-                    source, crs=grid.crs.to_wkt(), transform=grid.transform, width=grid.width, height=grid.height,
-                    resampling=Resampling[resampling], src_nodata=source.nodatavals[spec.band - 1], nodata=np.nan,
-                    dtype="float64",
-                )
-
-    def read(self, window) -> tuple[np.ndarray, np.ndarray]:
-        """(values (cells, inputs), valid (cells,)) for the window's cells, row-major."""
-        x, y = self.grid.cell_centers(window)
-        if self._to_model is not None and any(spec.kind == "coordinate" for spec in self.specs):
-            x, y = self._to_model(x, y)
-        columns, valid = [], np.ones(x.shape, dtype=bool)
-        for spec in self.specs:
-            if spec.kind == "coordinate":
-                columns.append(x if spec.name == "x" else y)
-                continue
-            band = self._vrts[spec.name].read(spec.band, window=window, masked=True)
-            column = np.ma.filled(band.astype(np.float64), np.nan).ravel()
-            valid &= np.isfinite(column)
-            columns.append(column)
-        return np.column_stack(columns), valid
-
-    def close(self) -> None:
-        for vrt in self._vrts.values():
-            vrt.close()
-        for source in self._sources:
-            source.close()
-
-    def __enter__(self) -> "GridInputs":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 # -- scaling ------------------------------------------------------------------------------

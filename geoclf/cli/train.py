@@ -1,0 +1,141 @@
+"""`geoclf train` and `geoclf cross-validate`: samples in, a model file or a report out (geoclf.training, geoclf.validation)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .options import (
+    BLOCK_HELP,
+    FOLD_HELP,
+    FOLD_METHODS,
+    Progress,
+    debug_option,
+    numbers,
+    parse_covariates,
+    progress_mode_of,
+    progress_options,
+    training_options,
+)
+
+
+def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mode) -> dict:
+    """The cross-validation report of `train --cv` and `cross-validate`, with a progress bar over the folds."""
+    from ..validation import cross_validate
+
+    progress = Progress(mode, folds, "cross-validating", "fold")
+    try:
+        return cross_validate(data, config, inputs, folds, by, block_size, on_fold=lambda r: progress.update_to(r["fold"] + 1))
+    finally:
+        progress.close()
+
+
+def training_setup(samples, layer, label, features, covariates, no_xy, hidden, **settings):
+    """(samples, TrainingConfig, inputs) from the shared options, checked before any training.
+
+    The options are named as TrainingConfig's fields, so every setting passes straight through.
+    """
+    from ..config import TrainingConfig
+    from ..inputs import describe_inputs
+    from ..samples import read_samples
+
+    config = TrainingConfig(hidden=numbers(hidden, int, None, "--hidden"), **settings)
+    config.check()
+    data = read_samples(samples, layer, label)
+    attributes = tuple(f.strip() for f in features.split(",") if f.strip()) if features else ()
+    return data, config, describe_inputs(data.points, not no_xy, attributes, parse_covariates(covariates))
+
+
+
+
+@click.command()
+@click.argument("samples", type=click.Path())
+@click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")
+@training_options
+@click.option("--cv", "cv_folds", type=int, help="First cross-validate on this many folds; the figures go into the model file.")
+@click.option("--cv-by", type=FOLD_METHODS, default="block", show_default=True, help=FOLD_HELP)
+@click.option("--cv-block-size", type=float, help=BLOCK_HELP)
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@progress_options
+@debug_option
+def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, progress_mode, **options):
+    """Train a classifier on labelled points and save it as one model file.
+
+    Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
+    """
+    from ..outputs import check_destination
+    from ..response import describe_response
+    from ..smoothness import describe_smoothness
+    from ..training import train as train_model
+    from ..validation import format_cv_summary
+
+    check_destination(output, overwrite)
+    data, config, inputs = training_setup(samples, **options)
+    report = None
+    if cv_folds is not None:
+        report = cross_validate_with_progress(data, config, inputs, cv_folds, cv_by, cv_block_size, progress_mode_of(quiet, progress_mode))
+    description = "training"
+    if config.chooses_response(inputs):
+        description = "choosing the response, then training"
+    elif config.chooses_smoothness(inputs):
+        description = "training, choosing the smoothness on inner folds"
+    progress = Progress(progress_mode_of(quiet, progress_mode), config.epochs * config.fits(inputs), description, "epoch")
+
+    def on_epoch(record):
+        shown = {k: record[k] for k in ("loss", "val_loss", "val_accuracy") if k in record}
+        progress.update_to((record["fit"] - 1) * record["epochs"] + record["epoch"], **shown)
+
+    try:
+        model = train_model(data, config, on_epoch, inputs)
+    finally:
+        progress.close()
+    if report is not None:
+        model.metrics["cross_validation"] = report
+    model.save(output, overwrite=overwrite)
+    m = model.metrics
+    summary = (
+        f"trained {model.architecture.describe()} on {m['train_samples']} points, {len(model.classes)} classes, "
+        f"in {m['seconds']:.1f} s: loss {m['train_loss']:.4f}, accuracy {m['train_accuracy']:.3f}"
+    )
+    if "val_accuracy" in m:
+        summary += f", validation accuracy {m['val_accuracy']:.3f} on {m['val_samples']} points"
+    click.echo(summary)
+    if "response_choice" in m:
+        click.echo(f"response: {describe_response(model.training, m)}")
+    if "smoothness_choice" in m:
+        click.echo(f"smoothness: {describe_smoothness(m['smoothness_choice'])}")
+    if "best_epoch" in m:
+        click.echo(f"early stopping: kept epoch {m['best_epoch']} of {m['epochs_run']} run (the lowest validation loss)")
+    if "temperature" in m:
+        click.echo(
+            f"calibrated: temperature {m['temperature']:.3g}, validation log loss "
+            f"{m['val_log_loss_uncalibrated']:.4f} -> {m['val_log_loss']:.4f}"
+        )
+    if report is not None:
+        click.echo(format_cv_summary(report))
+    if m["dropped_samples"]:
+        click.echo(f"dropped {m['dropped_samples']} of {m['dropped_samples'] + m['samples']} points where an input is missing (nodata or outside a covariate raster)")
+    click.echo(f"model written to {output}")
+
+
+@click.command("cross-validate")
+@click.argument("samples", type=click.Path())
+@click.option("--folds", default=5, show_default=True, help="Number of folds (models trained).")
+@click.option("--by", type=FOLD_METHODS, default="block", show_default=True, help=FOLD_HELP)
+@click.option("--block-size", type=float, help=BLOCK_HELP)
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@training_options
+@progress_options
+@debug_option
+def cross_validate(samples, folds, by, block_size, as_json, quiet, progress_mode, **options):
+    """How well a model does on places it has not seen: train on all folds but one, test on it, for each fold.
+
+    Takes the same input and training options as train. Reports accuracy, Cohen's
+    kappa, macro F1 and log loss per fold and as mean +/- sd.
+    """
+    from ..validation import format_cv_report
+
+    data, config, inputs = training_setup(samples, **options)
+    report = cross_validate_with_progress(data, config, inputs, folds, by, block_size, progress_mode_of(quiet, progress_mode))
+    click.echo(json.dumps(report, indent=2) if as_json else format_cv_report(report))

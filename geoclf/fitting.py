@@ -1,0 +1,172 @@
+"""One network fitted under a settled config: the training loop itself.
+
+Beyond the plain loop: each epoch scored on a stratified hold-out when there is one,
+early stopping that keeps the best epoch's weights, a temperature fitted on the
+hold-out so that probabilities are calibrated (Guo et al. 2017), balanced class weights
+for rare species, and the input lasso of the threshold response. A coordinate-only
+map whose smoothness is left open trains as a stack of networks instead (smoothness.py).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .config import TrainingConfig
+from .encoding import Binning, Encoding, spherical_spread
+from .errors import GeoclfError
+from .inputs import InputSpec, Scaler
+from .network import Architecture, resolve_device
+from .smoothness import choose_smoothness
+
+OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+
+def encoding_for(config: TrainingConfig, inputs: list[InputSpec], train_values: np.ndarray, crs) -> Encoding:
+    """The location encoding the config asks for, placed on the coordinate inputs (on the sphere for lon/lat)."""
+    columns = tuple(i for i, spec in enumerate(inputs) if spec.kind == "coordinate")
+    if config.encoding == "none":
+        return Encoding()
+    if len(columns) != 2:
+        raise GeoclfError(f"--encoding {config.encoding} encodes the coordinates, which are not inputs; drop --no-xy or the encoding")
+    sphere = bool(crs is not None and crs.is_geographic)
+    spread = spherical_spread(train_values[:, list(columns)]) if sphere else 1.0
+    return Encoding(config.encoding, config.encoding_frequencies, config.encoding_scale, columns, sphere, spread, config.seed)
+
+
+def class_weights(codes: np.ndarray, classes: int) -> torch.Tensor:
+    """'balanced' weights n / (classes * count), as scikit-learn's class_weight='balanced'."""
+    counts = np.bincount(codes, minlength=classes)
+    return torch.from_numpy(len(codes) / (classes * counts)).float()
+
+
+def fit_temperature(logits: torch.Tensor, truth: torch.Tensor) -> float:
+    """The T > 0 that minimizes the negative log-likelihood of softmax(logits / T) (Guo et al. 2017)."""
+    from scipy.optimize import minimize_scalar
+
+    def nll(log_t):
+        return float(torch.nn.functional.cross_entropy(logits / float(np.exp(log_t)), truth))
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-4.0, 4.0), method="bounded").x))
+
+
+def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None) -> dict:
+    """One network (with its scaler and encodings) fitted to input values under a settled config: the loop itself.
+
+    With `validation` (values, codes) each epoch is scored on it; early stopping then
+    keeps the best epoch's weights, and a temperature is fitted on it (when calibrating).
+    Returns the network, its architecture, scaler, history, temperature and metrics.
+    """
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    encoding = encoding_for(config, inputs, train_x, crs)
+    scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())
+    others = tuple(i for i, spec in enumerate(inputs) if spec.kind != "coordinate")
+    scaled_train = scaler.transform(train_x)
+    binning = Binning.fit(scaled_train, others, config.feature_bins)
+    architecture = Architecture(
+        len(inputs), tuple(config.hidden), classes, config.activation, encoding, config.residual, config.dropout, binning
+    )
+    weights = class_weights(train_y, classes).to(device) if config.class_weight == "balanced" else None
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    x = torch.from_numpy(scaled_train).to(device)
+    y = torch.from_numpy(train_y).long().to(device)
+    if validation is not None:
+        vx = torch.from_numpy(scaler.transform(validation[0])).to(device)
+        vy = torch.from_numpy(validation[1]).long().to(device)
+        validation = (vx, vy)
+
+    started = time.perf_counter()
+    if config.chooses_smoothness(inputs):
+        report = None if on_epoch is None else (lambda record: on_epoch({**record, "epochs": config.epochs}))
+        network, history, choice = choose_smoothness(x, y, classes, architecture, config, report, validation)
+        network = network.to(device)
+        metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history), "smoothness_choice": choice}
+        return _finish(network, architecture, scaler, history, history[-1], x, y, loss_fn, validation, config, metrics, device)
+
+    network = architecture.build().to(device)
+    optimizer = OPTIMIZER_CLASSES[config.optimizer](network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, config.epochs) if config.lr_schedule == "cosine" else None
+    penalty = _input_lasso(network, architecture, config.input_lasso)
+    shuffler = torch.Generator().manual_seed(config.seed)
+    history: list[dict] = []
+    best = {"loss": float("inf"), "epoch": 0, "state": None}
+    for epoch in range(1, config.epochs + 1):
+        network.train()
+        total = 0.0
+        for batch in torch.randperm(len(x), generator=shuffler).to(device).split(config.batch_size):
+            optimizer.zero_grad()
+            loss = loss_fn(network(x[batch]), y[batch])
+            (loss + penalty() if penalty else loss).backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        if schedule is not None:
+            schedule.step()
+        record = {"epoch": epoch, "loss": total / len(x)}
+        if validation is not None:
+            record.update(_score(network, vx, vy, loss_fn, prefix="val_"))
+            if record["val_loss"] < best["loss"]:
+                best = {"loss": record["val_loss"], "epoch": epoch, "state": copy.deepcopy(network.state_dict())}
+        history.append(record)
+        if on_epoch is not None:
+            on_epoch({**record, "epochs": config.epochs})
+        if config.patience and epoch - best["epoch"] >= config.patience:
+            break
+    metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history)}
+    kept = history[-1]
+    if config.patience and best["state"] is not None:  # early stopping keeps the epoch that did best on the hold-out
+        network.load_state_dict(best["state"])
+        metrics["best_epoch"] = best["epoch"]
+        kept = history[best["epoch"] - 1]
+    return _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device)
+
+
+def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> dict:
+    """Score the fitted network on its training samples and the hold-out (scaled tensors), and calibrate it there."""
+    metrics.update(_score(network, x, y, loss_fn, prefix="train_"))
+    temperature = 1.0
+    if validation is not None:
+        vx, vy = validation
+        metrics["val_samples"] = int(len(vy))
+        recorded = {k: v for k, v in kept.items() if k.startswith("val_")}  # the kept epoch's, as recorded
+        metrics.update(recorded or _score(network, vx, vy, loss_fn, prefix="val_"))
+        if config.calibrate:
+            with torch.no_grad():
+                logits = network.eval()(vx)
+            temperature = fit_temperature(logits, vy)
+            metrics["temperature"] = round(temperature, 4)
+            metrics["val_log_loss_uncalibrated"] = float(torch.nn.functional.cross_entropy(logits, vy))
+            metrics["val_log_loss"] = float(torch.nn.functional.cross_entropy(logits / temperature, vy))
+    return {
+        "network": network, "architecture": architecture, "scaler": scaler, "history": history,
+        "temperature": temperature, "metrics": metrics, "device": device,
+    }
+
+
+def _input_lasso(network, architecture: Architecture, strength: float) -> Callable[[], torch.Tensor] | None:
+    """strength x the sum over inputs of the norm of the first layer's weights from that input (a group lasso).
+
+    Species follow few factors: the penalty lets the network drop an input that another
+    explains better, as a tree that splits on depth alone does, instead of leaning on
+    every correlated covariate and on x, y (LassoNet, Lemhadri et al. 2021, selects inputs so).
+    """
+    if not strength:
+        return None
+    first = next(m for m in network.modules() if isinstance(m, torch.nn.Linear))
+    sources = np.asarray(architecture.input_sources())
+    groups = [torch.from_numpy(np.flatnonzero(sources == s)).to(first.weight.device) for s in np.unique(sources)]
+    return lambda: strength * sum(first.weight[:, group].norm() for group in groups)
+
+
+@torch.no_grad()
+def _score(network, x, y, loss_fn, prefix: str) -> dict:
+    network.eval()
+    logits = network(x)
+    return {
+        f"{prefix}loss": float(loss_fn(logits, y)),
+        f"{prefix}accuracy": float((logits.argmax(dim=1) == y).float().mean()),
+    }

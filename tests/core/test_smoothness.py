@@ -1,0 +1,95 @@
+"""The choice of a coordinate-only map's weight decay on inner folds (geoclf/smoothness.py)."""
+
+import numpy as np
+import pytest
+import torch
+
+import geoclf
+from geoclf import TrainingConfig, train
+from geoclf.model import Model
+from geoclf.network import Architecture
+from geoclf.point_values import coordinates
+from geoclf.samples import Samples
+from geoclf.smoothness import (
+    DECAYS,
+    INNER_FOLDS,
+    NetworkStack,
+    StackPlan,
+    stack_batch_size,
+)
+
+
+def test_the_plan_trains_each_decay_on_each_inner_fold_and_on_everything():
+    codes = np.repeat([0, 1, 2], [30, 20, 2])
+    plan = StackPlan.for_samples(codes, seed=0)
+    assert len(plan.decays) == len(DECAYS) * (INNER_FOLDS + 1)
+    for decay in DECAYS:
+        assert plan.masks[plan.member(decay, -1)].all()
+        for fold in range(INNER_FOLDS):
+            mask = plan.masks[plan.member(decay, fold)].numpy()
+            assert np.array_equal(mask, plan.inner != fold)
+            assert set(codes[mask]) == {0, 1, 2}  # the 2-sample class is in every network's training part
+    assert set(plan.inner[codes == 2]) == {-1}
+
+
+def test_a_member_taken_out_of_the_stack_computes_what_it_did_inside():
+    architecture = Architecture(2, (16, 8), 3)
+    stack = NetworkStack(5, [2, 16, 8, 3], "relu", torch.Generator().manual_seed(0))
+    x = torch.randn(50, 2)
+    inside = stack(x.expand(5, -1, -1))
+    for member in (0, 3):
+        alone = stack.extract(member, architecture)
+        torch.testing.assert_close(alone(x), inside[member])
+
+
+def test_the_step_budget_grows_batches_not_steps():
+    assert stack_batch_size(300, 200, 32) == 32
+    assert stack_batch_size(10_000, 200, 32) == 500  # 200 epochs x 20 steps = 4000
+
+
+def _noise_samples(count=240, seed=0):
+    """Two species scattered over the same area: location says nothing about which."""
+    rng = np.random.default_rng(seed)
+    points = geoclf.spiral_samples(per_class=count // 3, seed=seed)
+    points["species"] = rng.choice(["crayfish", "tadpole"], size=len(points), p=[0.7, 0.3])
+    return Samples(points, "species")
+
+
+def test_clean_maps_stay_sharp_and_noise_is_smoothed_to_the_class_shares():
+    config = TrainingConfig(epochs=60)
+    clean = train(Samples(geoclf.spiral_samples(), "species"), config)
+    noise = train(_noise_samples(), config)
+    assert clean.metrics["smoothness_choice"]["weight_decay"] <= 0.1
+    assert noise.metrics["smoothness_choice"]["weight_decay"] >= 1.0
+    probabilities = noise.predict_proba(coordinates(_noise_samples(seed=1).points))
+    crayfish = noise.classes.index("crayfish")
+    assert probabilities[:, crayfish].std() < 0.05  # nearly flat: the map says what the counts say
+    assert abs(probabilities[:, crayfish].mean() - noise.metrics["class_counts"]["crayfish"] / noise.metrics["samples"]) < 0.05
+
+
+def test_the_choice_round_trips_through_the_model_file(tmp_path):
+    model = train(Samples(geoclf.spiral_samples(per_class=40), "species"), TrainingConfig(epochs=20))
+    choice = model.metrics["smoothness_choice"]
+    assert set(choice["log_loss"]) == {f"{d:g}" for d in DECAYS}
+    assert choice["weight_decay"] == min(DECAYS, key=lambda d: choice["log_loss"][f"{d:g}"])
+    model.save(tmp_path / "m.geoclf")
+    loaded = Model.load(tmp_path / "m.geoclf")
+    assert loaded.metrics["smoothness_choice"] == choice
+    assert loaded.training["weight_decay"] == choice["weight_decay"] and loaded.training["batch_size"] == choice["batch_size"]
+    assert len(loaded.history) == 20
+
+
+@pytest.mark.parametrize(
+    "given", [{"weight_decay": 0.5}, {"encoding": "fourier"}, {"optimizer": "sgd"}, {"val_fraction": 0.2, "patience": 5}]
+)
+def test_explicit_settings_win_over_the_choice(given):
+    model = train(Samples(geoclf.spiral_samples(per_class=30), "species"), TrainingConfig(epochs=5, **given))
+    assert "smoothness_choice" not in model.metrics
+    assert model.training["weight_decay"] == given.get("weight_decay", 0.0)
+
+
+def test_a_hold_out_scores_and_calibrates_the_chosen_network():
+    model = train(Samples(geoclf.spiral_samples(), "species"), TrainingConfig(epochs=40, val_fraction=0.2))
+    assert "smoothness_choice" in model.metrics
+    assert model.metrics["val_samples"] == 60 and model.metrics["val_accuracy"] > 0.8
+    assert model.temperature == pytest.approx(model.metrics["temperature"], abs=1e-4) and model.temperature > 0

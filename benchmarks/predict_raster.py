@@ -39,7 +39,7 @@ DASK_CHILD = """
 import json, sys, time
 from dask.distributed import Client, LocalCluster
 from geoclf import Grid, Model, predict_raster
-from geoclf.cluster import dask_results
+from geoclf.dask_windows import dask_results
 model = Model.load(sys.argv[1])
 side = int(sys.argv[2])
 grid = Grid.from_bounds({extent}, model.crs, size=(side, side))

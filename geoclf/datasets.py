@@ -7,6 +7,7 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 
+from .crs import move_xy, transform_bounds
 from .errors import GeoclfError
 
 SPIRAL_SPECIES = ("crayfish", "diving beetle", "tadpole")
@@ -166,18 +167,17 @@ def write_pond_rasters(folder, center=DEFAULT_CENTER, scale=DEFAULT_SCALE, hole:
 
     import rasterio
     from rasterio.transform import from_origin
-    from rasterio.warp import transform_bounds
 
     paths = {}
     area = (center[0] - 1.1 * scale, center[1] - 1.1 * scale, center[0] + 1.1 * scale, center[1] + 1.1 * scale)
     for name, (crs, cell) in POND_RASTER_GRIDS.items():
-        west, south, east, north = transform_bounds(DEFAULT_CRS, crs, *area, densify_pts=21)
+        west, south, east, north = transform_bounds(area, DEFAULT_CRS, crs)
         width, height = int(np.ceil((east - west) / cell)), int(np.ceil((north - south) / cell))
         transform = from_origin(west, north, cell, cell)
         rows, cols = np.indices((height, width))
         xs, ys = rasterio.transform.xy(transform, rows.ravel(), cols.ravel(), offset="center")
         xs, ys = np.asarray(xs).reshape(rows.shape), np.asarray(ys).reshape(rows.shape)
-        gx, gy = pyproj.Transformer.from_crs(crs, DEFAULT_CRS, always_xy=True).transform(xs, ys)
+        gx, gy = move_xy(xs, ys, crs, DEFAULT_CRS)
         values = pond_fields(gx, gy, center, scale)[name].astype(np.float32)
         if hole and name == "vegetation":
             u, v = (gx - center[0]) / scale, (gy - center[1]) / scale

@@ -17,9 +17,9 @@ import numpy as np
 import pyproj
 import rasterio
 from affine import Affine
-from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
+from .crs import transform_bounds
 from .errors import GeoclfError
 
 MAX_CELLS = 100_000_000  # a larger grid needs --force: a typo in the resolution should not run all night
@@ -126,12 +126,6 @@ def _crs(text: str) -> pyproj.CRS:
         raise GeoclfError(f"unknown CRS {text!r} in the extent; write it like [EPSG:4326]") from None
 
 
-def _to_crs(bounds, source: pyproj.CRS | None, target: pyproj.CRS | None):
-    if source is None or target is None or source == target:
-        return tuple(bounds)
-    return transform_bounds(rasterio.crs.CRS.from_wkt(source.to_wkt()), rasterio.crs.CRS.from_wkt(target.to_wkt()), *bounds, densify_pts=21)
-
-
 def _vector_bounds(path: Path):
     """Union of the bounds of every layer, with the first layer's CRS."""
     import pyogrio  # only for vector extents: it costs ~80 MB, which predict-raster should not pay
@@ -142,7 +136,7 @@ def _vector_bounds(path: Path):
         layer_crs = _crs(info["crs"]) if info.get("crs") else None
         crs = crs or layer_crs
         if info.get("total_bounds") is not None and np.all(np.isfinite(info["total_bounds"])):
-            boxes.append(_to_crs(info["total_bounds"], layer_crs, crs))
+            boxes.append(transform_bounds(info["total_bounds"], layer_crs, crs))
     if not boxes:
         raise GeoclfError(f"{path} has no features to take an extent from; give xmin,ymin,xmax,ymax instead")
     boxes = np.asarray(boxes)
@@ -186,7 +180,7 @@ def resolve_grid(
     source = _crs(match.group("crs")) if match.group("crs") else target_crs
     if source is not None and target_crs is None:
         raise GeoclfError("the model has no CRS, so the extent cannot be transformed: drop the [CRS] from the extent")
-    return Grid.from_bounds(_to_crs(bounds, source, target_crs), target_crs, resolution, size)
+    return Grid.from_bounds(transform_bounds(bounds, source, target_crs), target_crs, resolution, size)
 
 
 def _grid_from_file(path: Path, target_crs, resolution, size) -> Grid:
@@ -199,11 +193,11 @@ def _grid_from_file(path: Path, target_crs, resolution, size) -> Grid:
         grid = Grid.from_raster(path)
         if resolution is None and size is None:
             return grid
-        return Grid.from_bounds(_to_crs(grid.bounds, grid.crs, target_crs), target_crs, resolution, size)
+        return Grid.from_bounds(transform_bounds(grid.bounds, grid.crs, target_crs), target_crs, resolution, size)
     from pyogrio.errors import DataSourceError
 
     try:
         bounds, crs = _vector_bounds(path)
     except DataSourceError:
         raise GeoclfError(f"{path}: neither a raster nor a vector file GDAL can read; give xmin,ymin,xmax,ymax instead") from None
-    return Grid.from_bounds(_to_crs(bounds, crs, target_crs), target_crs, resolution, size)
+    return Grid.from_bounds(transform_bounds(bounds, crs, target_crs), target_crs, resolution, size)

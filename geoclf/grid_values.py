@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .crs import xy_transform
 from .errors import GeoclfError
 from .inputs import InputSpec
 
@@ -27,7 +28,6 @@ class GridInputs:
     """
 
     def __init__(self, specs: list[InputSpec], grid: "Grid", model_crs, resampling: str = "bilinear"):
-        import pyproj
         import rasterio
         from rasterio.enums import Resampling
         from rasterio.vrt import WarpedVRT
@@ -41,11 +41,9 @@ class GridInputs:
                 "draw a raster; use predict-points or evaluate, or train with covariate rasters instead"
             )
         self.specs, self.grid = specs, grid
-        self._to_model = None
-        if grid.crs is not None and model_crs is not None and grid.crs != model_crs:
-            self._to_model = pyproj.Transformer.from_crs(grid.crs, model_crs, always_xy=True).transform
-        elif model_crs is not None and grid.crs is None:
+        if model_crs is not None and grid.crs is None:
             raise GeoclfError(f"the grid has no CRS but the model is in {model_crs.to_string()}; give a grid with a CRS")
+        self._to_model = xy_transform(grid.crs, model_crs)
         self._sources, self._vrts = [], {}
         if any(spec.kind == "covariate" for spec in specs) and grid.crs is None:
             raise GeoclfError("the grid has no CRS, so covariate rasters cannot be aligned to it; give a grid with a CRS")

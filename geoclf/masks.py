@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyproj
 import shapely
 from affine import Affine
 from rasterio.features import geometry_mask
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
+from .crs import move_xy
 from .errors import GeoclfError
 
 HULL = "hull"
@@ -75,12 +75,6 @@ class Mask:
         return keep
 
 
-def _transformer(source, target):
-    if source is None or target is None or pyproj.CRS(source) == pyproj.CRS(target):
-        return None
-    return pyproj.Transformer.from_crs(source, target, always_xy=True)
-
-
 def build_mask(mask: str | os.PathLike | None, max_distance: float | None, sample_points, model_crs, grid_crs) -> Mask | None:
     """The mask a user asked for: MASK is 'hull' or a polygon file; --max-distance is from the training samples."""
     if mask is None and max_distance is None:
@@ -90,12 +84,10 @@ def build_mask(mask: str | os.PathLike | None, max_distance: float | None, sampl
     needs_samples = mask == HULL or max_distance is not None
     if needs_samples and (sample_points is None or len(sample_points) == 0):
         raise GeoclfError("this model file holds no sample locations for --mask hull or --max-distance; train it again")
-    to_grid = _transformer(model_crs, grid_crs)
     points = None
     if needs_samples:
         points = np.asarray(sample_points, dtype=np.float64)
-        if to_grid is not None:
-            points = np.column_stack(to_grid.transform(points[:, 0], points[:, 1]))
+        points = np.column_stack(move_xy(points[:, 0], points[:, 1], model_crs, grid_crs))
     area = None
     if mask == HULL:
         area = shapely.MultiPoint(points).convex_hull

@@ -2,7 +2,7 @@
 
 Memory stays flat whatever the grid size: one window of cells is made, classified and
 written at a time. A WindowPredictor does the work for one window; it is small to send,
-so the same code runs here or on Dask workers (geoclf.cluster) and gives the same bytes.
+so the same code runs here or on Dask workers (geoclf.dask_windows) and gives the same bytes.
 The GeoTIFF carries a colour table and class names, and a QGIS style sidecar (.qml)
 makes the legend show the species names (style.py).
 """
@@ -138,7 +138,7 @@ def predict_raster(
 
     A cell where any input is missing (a covariate's nodata, or outside its raster) or
     outside `mask` is nodata. `cog` writes Cloud Optimized GeoTIFFs with overviews.
-    `results` computes the windows elsewhere (geoclf.cluster); by default they are
+    `results` computes the windows elsewhere (geoclf.dask_windows); by default they are
     computed here, one after the other. `progress(done, total)` counts cells.
     """
     if grid.cells > MAX_CELLS and not force:

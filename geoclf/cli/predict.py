@@ -6,6 +6,7 @@ import contextlib
 
 import click
 
+from ..grid_values import RESAMPLINGS  # numpy only: --help stays light
 from .options import (
     Progress,
     covariate_option,
@@ -26,7 +27,7 @@ from .options import (
 @click.option("--like", type=click.Path(), help="Copy the grid (transform, size, CRS) of this raster exactly.")
 @click.option("--probabilities", type=click.Path(dir_okay=False), help="Also write one float32 band per class.")
 @covariate_option("Read the model's covariate NAME from another raster (e.g. a new year's); repeatable.")
-@click.option("--resampling", type=click.Choice(["bilinear", "nearest", "cubic", "average"]), default="bilinear", show_default=True,
+@click.option("--resampling", type=click.Choice(RESAMPLINGS), default="bilinear", show_default=True,
               help="How covariate rasters are resampled onto the output grid (nearest for categorical rasters).")
 @click.option("--confidence", type=click.Path(dir_okay=False), help="Also write the model's confidence per cell (float32).")
 @click.option("--confidence-measure", type=click.Choice(["top", "entropy"]), default="top", show_default=True,
@@ -64,7 +65,7 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     with contextlib.ExitStack() as stack:
         results = None
         if scheduler is not None or workers is not None:
-            from ..cluster import dask_client, dask_results
+            from ..dask_windows import dask_client, dask_results
 
             results = dask_results(stack.enter_context(dask_client(scheduler, workers)))
         stack.callback(progress.close)

@@ -68,6 +68,14 @@ def run_geoclf(*args, cwd=None) -> subprocess.CompletedProcess:
     )
 
 
+def read_raster(path, band=None) -> np.ndarray:
+    """One band (2-D) or all bands (3-D) of a raster file."""
+    import rasterio
+
+    with rasterio.open(path) as src:
+        return src.read(band) if band else src.read()
+
+
 def assert_one_line_error(result: CliResult, *needles: str) -> None:
     """Non-zero exit, exactly one line on stderr, no traceback, and the line names the problem."""
     assert result.code != 0

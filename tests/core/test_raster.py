@@ -8,11 +8,14 @@ import pyproj
 import pytest
 import rasterio
 from affine import Affine
-from conftest import listing
+from conftest import assert_one_line_error, listing
+from conftest import read_raster as read
+from rio_cogeo.cogeo import cog_validate
 
 from geoclf import GeoclfError, Grid, predict_raster
 from geoclf.colors import rgb255
 from geoclf.grid import MAX_CELLS
+from geoclf.raster import confidence_of
 from geoclf.style import read_class_names
 
 
@@ -150,3 +153,58 @@ def test_memory_does_not_grow_with_the_grid(tmp_path, model_path):
         peaks[side] = int(done.stdout.split()[-1])
     assert peaks[4000] < peaks[300] + 200, peaks  # 178x the cells, not 178x the memory
     assert peaks[4000] < 500, peaks  # the issue's bar for any grid size, probabilities on
+
+
+# -- outputs of large maps: confidence, Cloud Optimized GeoTIFFs ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def large_grid(model):
+    """600 x 500 cells: larger than one 256-cell window, so a COG gets overviews."""
+    return Grid.from_bounds((199000.0, 549000.0, 201000.0, 551000.0), model.crs, size=(600, 500))
+
+
+def test_confidence_measures():
+    probs = np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.6, 0.3, 0.1], [np.nan] * 3], dtype=np.float32)
+    np.testing.assert_allclose(confidence_of(probs, "top")[:3], [1.0, 1 / 3, 0.6], rtol=1e-6)
+    entropy = confidence_of(probs, "entropy")
+    np.testing.assert_allclose(entropy[:2], [1.0, 0.0], atol=1e-6)
+    assert 0 < entropy[2] < 1 and np.isnan(entropy[3])
+
+
+def test_confidence_raster_is_the_top_probability(tmp_path, model, large_grid):
+    predict_raster(model, large_grid, tmp_path / "c.tif", probabilities=tmp_path / "p.tif", confidence=tmp_path / "conf.tif")
+    np.testing.assert_allclose(read(tmp_path / "conf.tif", 1), read(tmp_path / "p.tif").max(axis=0), rtol=1e-6)
+    predict_raster(model, large_grid, tmp_path / "e.tif", confidence=tmp_path / "ent.tif", confidence_measure="entropy")
+    entropy = read(tmp_path / "ent.tif", 1)
+    assert 0 <= np.nanmin(entropy) and np.nanmax(entropy) <= 1 + 1e-6
+    assert not (tmp_path / "e_probs.tif").exists()
+
+
+def test_cog_is_valid_and_holds_the_same_map(tmp_path, model, large_grid):
+    predict_raster(model, large_grid, tmp_path / "plain.tif", probabilities=tmp_path / "plain_p.tif")
+    predict_raster(model, large_grid, tmp_path / "cog.tif", probabilities=tmp_path / "cog_p.tif", confidence=tmp_path / "cog_c.tif", cog=True)
+    for name in ("cog.tif", "cog_p.tif", "cog_c.tif"):
+        valid, errors, _ = cog_validate(str(tmp_path / name))
+        assert valid, (name, errors)
+    with rasterio.open(tmp_path / "cog.tif") as cog, rasterio.open(tmp_path / "plain.tif") as plain:
+        assert cog.overviews(1), "a COG of 600 x 500 cells has overviews"
+        np.testing.assert_array_equal(cog.read(1), plain.read(1))
+        assert cog.colormap(1)[2] == plain.colormap(1)[2]
+        assert cog.tags()["GEOCLF_CLASSES"] == plain.tags()["GEOCLF_CLASSES"] and cog.descriptions == plain.descriptions
+        assert cog.nodata == 255
+        overview = cog.read(1, out_shape=(cog.height // 4, cog.width // 4))
+        assert set(np.unique(overview)) <= {0, 1, 2, 255}  # mode resampling invents no class
+    np.testing.assert_array_equal(read(tmp_path / "cog_p.tif"), read(tmp_path / "plain_p.tif"))
+    assert not [p for p in listing(tmp_path) if p.startswith(".")]  # no intermediate left behind
+
+
+def test_cli_output_options(cli, tmp_path, model_path):
+    result = cli("predict-raster", "-m", model_path, "-o", tmp_path / "c.tif", "--size", "300,300", "--cog",
+                 "--confidence", tmp_path / "conf.tif", "--confidence-measure", "entropy", "--max-distance", "80", "-q")
+    assert result.code == 0 and "wrote confidence (entropy)" in result.out
+    assert cog_validate(str(tmp_path / "c.tif"))[0] and cog_validate(str(tmp_path / "conf.tif"))[0]
+    codes = read(tmp_path / "c.tif", 1)
+    assert (codes == 255).any() and (codes != 255).any()
+    assert_one_line_error(cli("predict-raster", "-m", model_path, "-o", tmp_path / "x.tif", "--mask", "nowhere.gpkg"), "--mask nowhere.gpkg: no such file")
+    assert not (tmp_path / "x.tif").exists()

@@ -348,3 +348,65 @@ def test_predict_raster_with_confidence_masks_and_cog(provider, model_file, tmp_
             "geoclf:predictclassraster",
             {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "OUTPUT": str(tmp_path / "x.tif"), "MASK": polygon.id(), "HULL": True},
         )
+
+
+def test_predict_raster_grid_choices_match_the_cli(provider, model_file, tmp_path):
+    """Align to a raster, a size in cells, no extent at all: the same grids (and cells) as geoclf's --like, --size and nothing."""
+    reference = tmp_path / "reference.tif"
+    geoclf("predict-raster", ",".join(map(str, EXTENT)), "-m", model_file, "-o", reference, "--resolution", 40, "-q")
+    aligned = tmp_path / "aligned.tif"
+    processing.run("geoclf:predictclassraster", {"MODEL": str(model_file), "LIKE": str(reference), "OUTPUT": str(aligned)})
+    assert QgsRasterLayer(str(aligned), "a").extent() == QgsRasterLayer(str(reference), "r").extent()
+    np.testing.assert_array_equal(read_band(aligned), read_band(reference))
+
+    sized = tmp_path / "sized.tif"
+    processing.run("geoclf:predictclassraster", {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "SIZE": "50,40", "OUTPUT": str(sized)})
+    assert read_band(sized).shape == (40, 50)
+
+    default, cli_default = tmp_path / "default.tif", tmp_path / "cli_default.tif"
+    processing.run("geoclf:predictclassraster", {"MODEL": str(model_file), "OUTPUT": str(default)})
+    geoclf("predict-raster", "-m", model_file, "-o", cli_default, "-q")
+    assert QgsRasterLayer(str(default), "d").extent() == QgsRasterLayer(str(cli_default), "c").extent()
+
+    with pytest.raises(QgsProcessingException, match="not both"):
+        processing.run(
+            "geoclf:predictclassraster",
+            {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "LIKE": str(reference), "OUTPUT": str(tmp_path / "both.tif")},
+        )
+
+
+def test_predict_raster_with_other_covariate_rasters_and_resampling(provider, tmp_path):
+    """A depth model drawn on next year's depth raster, nearest-neighbour resampled: as the CLI draws it."""
+    import subprocess
+    from pathlib import Path
+
+    from geoclf_processing.algorithms.predict_raster import RESAMPLINGS
+
+    python = Path(GEOCLF).parent / "python"
+    script = (
+        "import sys, json, rasterio, geoclf; from geoclf.datasets import write_pond_rasters, pond_samples; "
+        "from geoclf.grid_values import RESAMPLINGS; "
+        "geoclf.write_points(pond_samples(200), sys.argv[1] + '/s.gpkg', 'samples'); write_pond_rasters(sys.argv[1]); "
+        "src = rasterio.open(sys.argv[1] + '/depth.tif'); profile = src.profile; d = src.read(1); src.close(); "
+        "data = d.copy(); data[d != profile['nodata']] *= 0.5; "
+        "out = rasterio.open(sys.argv[1] + '/shallow.tif', 'w', **profile); out.write(data, 1); out.close(); "
+        "print(json.dumps(list(RESAMPLINGS)))"
+    )
+    done = subprocess.run([str(python), "-c", script, str(tmp_path)], check=True, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
+    assert sorted(RESAMPLINGS) == sorted(json.loads(done.stdout))  # the plugin offers exactly geoclf's choices
+    model = tmp_path / "depth.geoclf"
+    geoclf("train", tmp_path / "s.gpkg", "--covariate", f"depth={tmp_path / 'depth.tif'}", "--no-xy", "--epochs", 20, "-o", model, "-q")
+
+    plugin, cli = tmp_path / "plugin.tif", tmp_path / "cli.tif"
+    replacement = f"depth={tmp_path / 'shallow.tif'}"
+    processing.run(
+        "geoclf:predictclassraster",
+        {"MODEL": str(model), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 25, "RESAMPLING": RESAMPLINGS.index("nearest"),
+         "COVARIATES": f"\n{replacement}\n", "OUTPUT": str(plugin)},
+    )
+    geoclf("predict-raster", ",".join(map(str, EXTENT)), "-m", model, "-o", cli, "--resolution", 25, "--resampling", "nearest",
+           "--covariate", replacement, "-q")
+    np.testing.assert_array_equal(read_band(plugin), read_band(cli))
+    original = tmp_path / "original.tif"
+    geoclf("predict-raster", ",".join(map(str, EXTENT)), "-m", model, "-o", original, "--resolution", 25, "--resampling", "nearest", "-q")
+    assert (read_band(original) != read_band(plugin)).any()  # the other raster was really read

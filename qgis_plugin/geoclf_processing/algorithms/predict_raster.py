@@ -5,15 +5,20 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
 )
 
 from ..runner import run_geoclf
 from .base import GeoclfAlgorithm
+
+RESAMPLINGS = ["nearest", "bilinear", "cubic", "average"]  # geoclf's --resampling choices
 
 
 class ClassStyle(QgsProcessingLayerPostProcessorInterface):
@@ -48,9 +53,12 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         "Classifies every cell of a grid with a geoclf model and writes a GeoTIFF class map: one band of "
         "class codes (255 = nodata), with a colour table and the class names as legend labels.<br><br>"
         "<b>Model file</b>: a .geoclf model from 'Train classifier'.<br>"
-        "<b>Extent</b>: the area to map, in any CRS (e.g. the map canvas extent); it is transformed "
-        "to the model's CRS, and the raster is in the model's CRS.<br>"
+        "<b>Extent</b> (optional): the area to map, in any CRS (e.g. the map canvas extent); it is transformed "
+        "to the model's CRS, and the raster is in the model's CRS. Left empty: the samples' extent plus 5%.<br>"
+        "<b>Align to raster</b> (optional): take another raster's grid instead (extent, cells and CRS), so the map "
+        "lines up with it cell for cell.<br>"
         "<b>Pixel size</b>: cell size in the model's CRS units; 0 picks a round size giving about 1000 cells across.<br>"
+        "<b>Size in cells</b> (optional): columns,rows, instead of a pixel size.<br>"
         "<b>Class raster</b>: the GeoTIFF to write.<br>"
         "<b>Probability raster</b> (optional): one float32 band per class with the predicted probability.<br>"
         "<b>Confidence raster</b> (optional): the winning class's probability per cell, so the map shows where it is a guess.<br>"
@@ -59,18 +67,23 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         "<b>Maximum distance from a sample</b>: draw only this close (model CRS units) to a training point; 0 = everywhere.<br>"
         "<b>Cloud Optimized GeoTIFF</b>: write COGs with overviews (mode resampling for classes).<br><br>"
         "A model trained with covariate rasters reads them from where they were at training time, "
-        "reprojected and resampled (bilinear) onto the grid; cells where one is nodata are nodata."
+        "reprojected and resampled onto the grid (<b>Covariate resampling</b>); cells where one is nodata are nodata. "
+        "<b>Covariate rasters to use instead</b>: one NAME=PATH[:BAND] per line points an input at another "
+        "raster, a new year's data say."
     )
 
     MODEL, EXTENT, PIXEL_SIZE, OUTPUT, PROBABILITIES = "MODEL", "EXTENT", "PIXEL_SIZE", "OUTPUT", "PROBABILITIES"
     CONFIDENCE, MASK, HULL, MAX_DISTANCE, COG = "CONFIDENCE", "MASK", "HULL", "MAX_DISTANCE", "COG"
+    LIKE, SIZE, RESAMPLING, COVARIATES = "LIKE", "SIZE", "RESAMPLING", "COVARIATES"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(self.MODEL, "Model file", extension="geoclf"))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Extent"))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Extent (empty: the samples' extent)", optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.LIKE, "Align to raster (its grid instead of an extent)", optional=True))
         self.addParameter(
             QgsProcessingParameterNumber(self.PIXEL_SIZE, "Pixel size (0 = automatic)", QgsProcessingParameterNumber.Double, 0.0, minValue=0.0)
         )
+        self.addParameter(QgsProcessingParameterString(self.SIZE, "Size in cells (columns,rows; instead of a pixel size)", optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, "Class raster"))
         self.addParameter(
             QgsProcessingParameterRasterDestination(self.PROBABILITIES, "Probability raster", optional=True, createByDefault=False)
@@ -88,19 +101,28 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
             )
         )
         self.addParameter(QgsProcessingParameterBoolean(self.COG, "Cloud Optimized GeoTIFF", defaultValue=False))
+        self.addParameter(
+            QgsProcessingParameterEnum(self.RESAMPLING, "Covariate resampling", RESAMPLINGS, defaultValue=RESAMPLINGS.index("bilinear"))
+        )
+        self.addParameter(
+            QgsProcessingParameterString(self.COVARIATES, "Covariate rasters to use instead (NAME=PATH[:BAND], one per line)", multiLine=True, optional=True)
+        )
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        extent = self.parameterAsExtent(parameters, self.EXTENT, context)
-        crs = self.parameterAsExtentCrs(parameters, self.EXTENT, context)
         pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         probabilities = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context)
-        arguments = [
-            "predict-raster", extent_argument(extent, crs),
-            "-m", self.parameterAsFile(parameters, self.MODEL, context), "-o", output, "--overwrite",
-        ]
+        arguments = ["predict-raster", *self._grid_arguments(parameters, context)]
+        arguments += ["-m", self.parameterAsFile(parameters, self.MODEL, context), "-o", output, "--overwrite"]
         if pixel > 0:
             arguments += ["--resolution", repr(pixel)]
+        size = self.parameterAsString(parameters, self.SIZE, context).strip()
+        if size:
+            arguments += ["--size", size]
+        arguments += ["--resampling", RESAMPLINGS[self.parameterAsEnum(parameters, self.RESAMPLING, context)]]
+        for line in self.parameterAsString(parameters, self.COVARIATES, context).splitlines():
+            if line.strip():
+                arguments += ["--covariate", line.strip()]
         if probabilities:
             arguments += ["--probabilities", probabilities]
         confidence = self.parameterAsOutputLayer(parameters, self.CONFIDENCE, context)
@@ -119,6 +141,19 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         if confidence:
             results[self.CONFIDENCE] = confidence
         return results
+
+    def _grid_arguments(self, parameters, context):
+        """The grid as geoclf takes it: another raster's (--like), an extent, or neither (the samples' extent)."""
+        like = self.parameterAsRasterLayer(parameters, self.LIKE, context)
+        has_extent = parameters.get(self.EXTENT) not in (None, "")
+        if like is not None:
+            if has_extent:
+                raise QgsProcessingException("give an extent or a raster to align to, not both")
+            return ["--like", like.source()]
+        if not has_extent:
+            return []
+        extent = self.parameterAsExtent(parameters, self.EXTENT, context)
+        return [extent_argument(extent, self.parameterAsExtentCrs(parameters, self.EXTENT, context))]
 
     def _mask_arguments(self, parameters, context, feedback):
         arguments = []

@@ -12,7 +12,7 @@ GEOCLF := $(VENV)/bin/geoclf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTENT := 199000,549000,201000,551000
 
-.PHONY: demo test test-core test-plugin venv qgis plugin-zip clean example-scratch example-cross-entropy example-why-relu example-four-features example-pond
+.PHONY: demo test test-core test-plugin venv qgis plugin-description plugin-zip clean example-scratch example-cross-entropy example-why-relu example-four-features example-pond
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -67,7 +67,12 @@ example-four-features: venv
 example-pond: venv
 	$(VENV)/bin/python examples/pond.py
 
-plugin-zip:
+# the plugin builds its training parameters from geoclf's own description of its settings
+plugin-description: venv
+	$(GEOCLF) describe --json > qgis_plugin/geoclf_processing/description.json.partial
+	mv qgis_plugin/geoclf_processing/description.json.partial qgis_plugin/geoclf_processing/description.json
+
+plugin-zip: plugin-description
 	$(PYTHON) qgis_plugin/build_zip.py dist
 
 clean:

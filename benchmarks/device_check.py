@@ -48,7 +48,7 @@ def main():
         for where in (args.device, "cpu"):
             path = Path(folder) / f"{where}.tif"
             started = time.perf_counter()
-            geoclf.predict_raster(model, grid, path, device=where, force=True)
+            geoclf.predict_raster(model, grid, path, settings=geoclf.MapSettings(device=where, force=True))
             seconds = time.perf_counter() - started
             print(f"predict-raster on {where}: {grid.cells:,} cells in {seconds:.1f} s = {grid.cells / seconds / 1e6:.1f} M cells/s")
             with rasterio.open(path) as src:

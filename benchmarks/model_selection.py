@@ -99,7 +99,7 @@ def run_one(job: tuple) -> tuple[str, str, list[tuple[float, float]], float]:
             report = cross_validate(samples, TrainingConfig(seed=repeat, **CANDIDATES[model]), inputs, folds, by)
         except GeoclfError:  # a setting that does not apply (a location encoding without coordinates): n/a
             return dataset, model, [], time.perf_counter() - started
-        scores = [(r["accuracy"], r["macro_f1"]) for r in report["per_fold"] if "skipped" not in r]
+        scores = [(r["accuracy"], r["macro_f1"]) for r in report.per_fold if "skipped" not in r]
     else:
         fold_of = assign_folds(coordinates(samples.points), folds, by, None, repeat)
         values, valid = input_values(samples.points, inputs or list(COORDINATE_INPUTS), samples.crs, dataset)

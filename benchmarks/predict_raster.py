@@ -38,26 +38,26 @@ MEMORY_BUDGET = 16 * 2**30  # the naive approach is run only where its activatio
 DASK_CHILD = """
 import json, sys, time
 from dask.distributed import Client, LocalCluster
-from geoclf import Grid, Model, predict_raster
+from geoclf import Grid, MapSettings, Model, predict_raster
 from geoclf.dask_windows import dask_results
 model = Model.load(sys.argv[1])
 side = int(sys.argv[2])
 grid = Grid.from_bounds({extent}, model.crs, size=(side, side))
 with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
     started = time.perf_counter()
-    predict_raster(model, grid, sys.argv[3], force=True, results=dask_results(client))
+    predict_raster(model, grid, sys.argv[3], settings=MapSettings(force=True), results=dask_results(client))
     print(json.dumps({{"seconds": time.perf_counter() - started}}))
 """
 
 # Peak memory is the child's own high-water mark (VmHWM): ru_maxrss would carry the parent's over exec.
 CHILD = """
 import json, sys, time
-from geoclf import Grid, Model, predict_raster
+from geoclf import Grid, MapOutputs, MapSettings, Model, predict_raster
 model = Model.load(sys.argv[1])
 side = int(sys.argv[2])
 grid = Grid.from_bounds({extent}, model.crs, size=(side, side))
 started, cpu = time.perf_counter(), time.process_time()
-predict_raster(model, grid, sys.argv[3], probabilities=sys.argv[4] or None, force=True)
+predict_raster(model, grid, MapOutputs(sys.argv[3], probabilities=sys.argv[4] or None), settings=MapSettings(force=True))
 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
 print(json.dumps({{"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak / 1024}}))

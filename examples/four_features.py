@@ -21,7 +21,6 @@ from pathlib import Path
 
 import geoclf
 from geoclf.datasets import HABITAT_FEATURES, habitat_samples
-from geoclf.evaluation import format_report
 from geoclf.inputs import describe_inputs
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -51,8 +50,8 @@ def main():
     model = geoclf.train(train, TEXT_SETUP, inputs=inputs)
     print(f"final training loss {model.history[-1]['loss']:.3f}")
     report = geoclf.evaluate(model, geoclf.read_samples(test_path), where=test_path.name)
-    print(format_report(report))
-    print(f"\nAccuracy: {report['accuracy']:.2f} on {report['samples']} held-out points (the text: 0.93)")
+    print(report.to_text())
+    print(f"\nAccuracy: {report.accuracy:.2f} on {report.samples} held-out points (the text: 0.93)")
 
 
 if __name__ == "__main__":

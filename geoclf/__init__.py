@@ -18,8 +18,12 @@ import pkgutil
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "CrossValidationReport": "validation",
+    "EvaluationReport": "evaluation",
     "GeoclfError": "errors",
     "Grid": "grid",
+    "MapOutputs": "raster",
+    "MapSettings": "config",
     "Model": "model",
     "SPIRAL_SPECIES": "datasets",
     "Samples": "samples",

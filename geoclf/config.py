@@ -1,4 +1,7 @@
-"""How to train: every setting, its checks, and which settings are left to a choice.
+"""Every setting a user gives: how to train (TrainingConfig) and how to draw a map (MapSettings).
+
+Each is declared once (settings.py), so the command line, `geoclf describe` and the
+QGIS plugin offer the same options with the same defaults, bounds and help.
 
 A setting left at None is filled in for the inputs (`settled`): a map from coordinates
 alone chooses its weight decay on inner folds (smoothness.py), one with covariates or
@@ -10,15 +13,25 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-from .encoding import Binning, Encoding
-from .errors import GeoclfError
-from .inputs import SCALINGS, InputSpec
-from .network import ACTIVATIONS, Architecture
+from .choices import (
+    ACTIVATIONS,
+    CLASS_WEIGHTS,
+    CONFIDENCE_MEASURES,
+    DEVICES,
+    ENCODINGS,
+    LR_SCHEDULES,
+    MAX_EPOCHS,
+    MAX_FEATURE_BINS,
+    MAX_FREQUENCIES,
+    OPTIMIZERS,
+    RESAMPLINGS,
+    RESPONSES,
+    SCALINGS,
+)
+from .errors import SettingError
+from .inputs import InputSpec
+from .settings import check_settings, setting
 
-OPTIMIZERS = ("adam", "sgd")  # adam is AdamW: weight decay decoupled from the step
-LR_SCHEDULES = ("cosine", "constant")
-CLASS_WEIGHTS = ("none", "balanced")
-RESPONSES = ("auto", "threshold", "smooth")
 # The settings each response stands for; an option given explicitly overrides them (benchmarks/model_selection.py).
 RESPONSE_SETTINGS = {
     "threshold": {"feature_bins": 32, "input_lasso": 0.02, "weight_decay": 0.0, "batch_size": 32},
@@ -26,64 +39,111 @@ RESPONSE_SETTINGS = {
 }
 LOCATION_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 0.0, "batch_size": 32}  # coordinates only
 SMOOTHNESS_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0}  # coordinates only, decay and batch left to smoothness.py
-RESPONSE_FOLDS = 3  # inner folds on which --response auto compares the two
+RESPONSE_FOLDS = 3  # inner folds on which response "auto" compares the two
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """How to train. The defaults beat the teaching text's setup on the spiral (see README)."""
+    """How to train: every option of `train` and `cross-validate`, declared once (settings.py).
 
-    hidden: tuple[int, ...] = (64, 64)
-    activation: str = "relu"
-    optimizer: str = "adam"
-    lr: float = 0.01
-    epochs: int = 200
-    batch_size: int | None = None  # None, as every setting below that may be None: filled in by `settled` for the inputs
-    seed: int = 0
-    val_fraction: float = 0.0
-    device: str = "cpu"
-    lr_schedule: str = "cosine"  # cosine decay to 0 ends training settled; "constant" is the teaching text's
-    scaling: str = "standard"  # or "minmax", the second teaching text's
-    encoding: str = "none"
-    encoding_frequencies: int = 16
-    encoding_scale: float = 1.0
-    response: str = "auto"  # how species respond to covariates and attributes: threshold, smooth, or auto (tried)
-    feature_bins: int | None = None  # piecewise-linear encoding of covariates and attributes; 0 feeds their raw values
-    input_lasso: float | None = None  # group lasso on the first layer, one group per input: use few inputs
-    residual: bool = False
-    dropout: float = 0.0
-    weight_decay: float | None = None  # None: chosen on inner folds (x, y alone) or the response's
-    class_weight: str = "none"  # "balanced": each class weighs as much in the loss as the others, however rare
-    patience: int = 0  # stop when the hold-out loss has not improved for this many epochs (0: never)
-    calibrate: bool = True  # fit a temperature on the hold-out, when there is one
+    The defaults beat the teaching text's setup on the spiral and the peers on field
+    surveys (see README). A setting left at None is filled in for the inputs (`settled`).
+    """
+
+    scaling: str = setting(
+        "standard", "Input scaling, with statistics from the training points (minmax is the second teaching text's).",
+        "Input scaling", choices=SCALINGS,
+    )
+    hidden: tuple[int, ...] = setting(
+        (64, 64), "Hidden layer widths, comma-separated (64,64 is two layers of 64).",
+        "Hidden layers", advanced=False, kind="widths",
+    )
+    activation: str = setting(
+        "relu", "Activation after each hidden layer.",
+        "Activation", choices=ACTIVATIONS, advanced=False,
+    )
+    optimizer: str = setting(
+        "adam", "adam is AdamW (weight decay decoupled from the step); sgd is plain stochastic gradient descent.",
+        "Optimizer", choices=OPTIMIZERS,
+    )
+    lr: float = setting(0.01, "Learning rate.", "Learning rate", above=0, advanced=False)
+    epochs: int = setting(200, "Passes over the training samples.", "Epochs", minimum=1, maximum=MAX_EPOCHS, advanced=False)
+    batch_size: int | None = setting(
+        None, "Samples per step. Default: from the inputs (32, 128 for a smooth response, larger for large surveys with x, y alone).",
+        "Batch size", minimum=1,
+    )
+    lr_schedule: str = setting(
+        "cosine", "Learning rate over the epochs: cosine decay to 0 ends training settled; constant is the teaching text's.",
+        "Learning rate schedule", choices=LR_SCHEDULES,
+    )
+    seed: int = setting(0, "Seed: the same seed on the same data gives the same model.", "Seed", minimum=0, advanced=False)
+    val_fraction: float = setting(
+        0.0, "Stratified hold-out share: validation loss per epoch, early stopping and calibration.",
+        "Validation share", minimum=0, below=1,
+    )
+    device: str = setting("cpu", "Where to train: cpu, cuda, or auto (cuda when there is one).", "Device", choices=DEVICES)
+    encoding: str = setting(
+        "none", "Expand x, y into sines and cosines first (on the sphere for lon/lat): sharper, curlier boundaries.",
+        "Location encoding", choices=ENCODINGS,
+    )
+    encoding_frequencies: int = setting(
+        16, "Random frequencies (fourier) or octaves per axis (sinusoidal).",
+        "Encoding frequencies", minimum=1, maximum=MAX_FREQUENCIES,
+    )
+    encoding_scale: float = setting(
+        1.0, "Typical (fourier) or lowest (sinusoidal) frequency, in cycles per standard deviation of the samples.",
+        "Encoding scale", above=0,
+    )
+    residual: bool = setting(False, "Residual blocks with layer norm (hidden widths must be equal).", "Residual blocks")
+    dropout: float = setting(0.0, "Dropout rate after each hidden activation.", "Dropout", minimum=0, below=1)
+    response: str = setting(
+        "auto", "How species respond to covariates and fields: threshold (binned inputs, input lasso), smooth (raw inputs, "
+        "weight decay), or auto: try both on 3 inner folds and keep the lower log loss. Not used with x, y alone.",
+        "Response to covariates", choices=RESPONSES,
+    )
+    weight_decay: float | None = setting(
+        None, "Decoupled weight decay (AdamW) or L2 (sgd). Default: chosen on 3 inner folds for a map from x, y alone; "
+        "2 for a smooth response (adam); else 0.",
+        "Weight decay", minimum=0,
+    )
+    feature_bins: int | None = setting(
+        None, "Encode each covariate and field piecewise-linearly over this many quantile bins; 0: raw values. "
+        "Default: 32 for a threshold response, else 0.",
+        "Covariate bins", minimum=0, maximum=MAX_FEATURE_BINS,
+    )
+    input_lasso: float | None = setting(
+        None, "Group lasso on the first layer, one group per input, so the network uses few inputs. "
+        "Default: 0.02 for a threshold response, else 0.",
+        "Input lasso", minimum=0,
+    )
+    class_weight: str = setting(
+        "none", "balanced: rare species weigh as much in the loss as common ones.",
+        "Class weights", choices=CLASS_WEIGHTS,
+    )
+    patience: int = setting(
+        0, "Stop when the hold-out loss has not improved for this many epochs, keeping the best (needs a validation share; 0: never).",
+        "Patience", minimum=0,
+    )
+    calibrate: bool = setting(
+        True, "Fit a temperature on the hold-out so that probabilities mean what they say (with a validation share).",
+        "Calibrate probabilities",
+    )
 
     def check(self) -> None:
+        """Every declared bound and choice, then what no single declaration can say."""
+        # imported here: they import torch, which `geoclf --help` should not wait for
+        from .encoding import Binning, Encoding
+        from .network import Architecture
+
+        check_settings(self)
         if not self.hidden or any(width < 1 for width in self.hidden):
-            raise GeoclfError(f"--hidden needs positive layer widths like 64,64, got {','.join(map(str, self.hidden))}")
-        _check_choice("--activation", self.activation, ACTIVATIONS)
-        _check_choice("--optimizer", self.optimizer, OPTIMIZERS)
-        if not self.lr > 0:
-            raise GeoclfError(f"--lr must be positive, got {self.lr}")
-        if self.epochs < 1:
-            raise GeoclfError(f"--epochs must be at least 1, got {self.epochs}")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise GeoclfError(f"--batch-size must be at least 1, got {self.batch_size}")
-        _check_choice("--lr-schedule", self.lr_schedule, LR_SCHEDULES)
-        _check_choice("--scaling", self.scaling, SCALINGS)
-        if not 0 <= self.val_fraction < 1:
-            raise GeoclfError(f"--val-fraction must be in [0, 1), got {self.val_fraction}")
-        encoding = Encoding(self.encoding, self.encoding_frequencies, self.encoding_scale)  # checks its numbers
-        Architecture(2, tuple(self.hidden), 2, self.activation, encoding, self.residual, self.dropout, Binning(self.feature_bins or 0))
-        if self.weight_decay is not None and self.weight_decay < 0:
-            raise GeoclfError(f"--weight-decay must be zero or positive, got {self.weight_decay}")
-        if self.input_lasso is not None and self.input_lasso < 0:
-            raise GeoclfError(f"--input-lasso must be zero or positive, got {self.input_lasso}")
-        _check_choice("--response", self.response, RESPONSES)
-        _check_choice("--class-weight", self.class_weight, CLASS_WEIGHTS)
-        if self.patience < 0:
-            raise GeoclfError(f"--patience must be zero (off) or positive, got {self.patience}")
+            widths = ",".join(map(str, self.hidden))
+            raise SettingError("{hidden} needs positive layer widths like 64,64, got {value}", value=widths)
+        encoding = Encoding(self.encoding, self.encoding_frequencies, self.encoding_scale)
+        binning = Binning(self.feature_bins or 0)
+        Architecture(2, tuple(self.hidden), 2, self.activation, encoding, self.residual, self.dropout, binning)
         if self.patience and self.val_fraction == 0:
-            raise GeoclfError("--patience watches the hold-out loss, but there is no hold-out; give --val-fraction (e.g. 0.2)")
+            raise SettingError("{patience} watches the hold-out loss, but there is no hold-out; give {val_fraction} (e.g. 0.2)")
 
     def chooses_response(self, inputs: list[InputSpec]) -> bool:
         """Whether training will try both responses first (auto, with covariates or attributes among the inputs)."""
@@ -114,9 +174,9 @@ class TrainingConfig:
         covariates = _has_covariates(inputs)
         if not covariates:
             if self.response != "auto":
-                raise GeoclfError(
-                    f"--response {self.response} describes the response to covariates or fields, and there are none; "
-                    "add --covariate or --features, or drop --response"
+                raise SettingError(
+                    "{response} {value} describes the response to covariates or fields, and there are none; "
+                    "add a covariate or fields, or leave {response} at auto", value=self.response
                 )
             defaults = SMOOTHNESS_SETTINGS if self.chooses_smoothness(inputs) else LOCATION_SETTINGS
         elif response == "auto":
@@ -134,9 +194,25 @@ class TrainingConfig:
         return data
 
 
-def _check_choice(option: str, value: str, choices) -> None:
-    if value not in choices:
-        raise GeoclfError(f"unknown {option} {value!r}; choose from {', '.join(choices)}")
+@dataclass(frozen=True)
+class MapSettings:
+    """How predict-raster draws a class map: every option besides the grid, the outputs and the mask, declared once."""
+
+    resampling: str = setting(
+        "bilinear", "How covariate rasters are resampled onto the map's grid (nearest for categorical rasters).",
+        "Covariate resampling", choices=RESAMPLINGS,
+    )
+    confidence_measure: str = setting(
+        "top", "top: the winning class's probability; entropy: 1 - normalized entropy (1 = certain).",
+        "Confidence measure", choices=CONFIDENCE_MEASURES,
+    )
+    cog: bool = setting(False, "Write Cloud Optimized GeoTIFFs with overviews (mode resampling for classes).",
+                        "Cloud Optimized GeoTIFF", advanced=False)
+    device: str = setting("cpu", "Where to classify: cpu, cuda, or auto (cuda when there is one).", "Device", choices=DEVICES)
+    force: bool = setting(False, "Allow grids over the size limit.", "Allow huge grids")
+
+    def check(self) -> None:
+        check_settings(self)
 
 
 def _has_covariates(inputs: list[InputSpec]) -> bool:

@@ -14,7 +14,7 @@ from typing import Iterator
 from rasterio.windows import Window
 
 from .errors import GeoclfError
-from .raster import WindowPredictor, WindowResult
+from .windows import WindowPredictor, WindowResult
 
 IN_FLIGHT_PER_WORKER = 4
 

@@ -16,16 +16,15 @@ and the same for every longitude at a pole.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from .errors import GeoclfError
-
-ENCODINGS = ("none", "fourier", "sinusoidal")
-MAX_FEATURE_BINS = 256
+from .choices import ENCODINGS, MAX_FEATURE_BINS, MAX_FREQUENCIES
+from .errors import SettingError
 
 
 @dataclass(frozen=True)
@@ -49,12 +48,12 @@ class Encoding:
 
     def __post_init__(self):
         if self.kind not in ENCODINGS:
-            raise GeoclfError(f"unknown --encoding {self.kind!r}; choose from {', '.join(ENCODINGS)}")
+            raise SettingError("unknown {encoding} {value!r}; choose from {allowed}", value=self.kind, allowed=", ".join(ENCODINGS))
         if self.kind != "none":
-            if self.frequencies < 1:
-                raise GeoclfError(f"--encoding-frequencies must be at least 1, got {self.frequencies}")
-            if not self.scale > 0:
-                raise GeoclfError(f"--encoding-scale must be positive, got {self.scale}")
+            if not 1 <= self.frequencies <= MAX_FREQUENCIES:
+                raise SettingError(f"{{encoding_frequencies}} must be in [1, {MAX_FREQUENCIES}], got {{value}}", value=self.frequencies)
+            if not 0 < self.scale < math.inf:
+                raise SettingError("{encoding_scale} must be positive, got {value}", value=self.scale)
 
     @property
     def active(self) -> bool:
@@ -170,7 +169,7 @@ class Binning:
 
     def __post_init__(self):
         if not 0 <= self.bins <= MAX_FEATURE_BINS or self.bins == 1:
-            raise GeoclfError(f"--feature-bins must be 0 (raw values) or 2 to {MAX_FEATURE_BINS}, got {self.bins}")
+            raise SettingError(f"{{feature_bins}} must be 0 (raw values) or 2 to {MAX_FEATURE_BINS}, got {{value}}", value=self.bins)
 
     @classmethod
     def fit(cls, scaled: np.ndarray, candidates: tuple[int, ...], bins: int) -> "Binning":

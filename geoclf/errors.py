@@ -10,6 +10,31 @@ class GeoclfError(Exception):
     """
 
 
+class SettingError(GeoclfError):
+    """A setting out of range or at odds with another, naming settings by field: "{lr} must be positive, got {value}".
+
+    Library code speaks of fields; each front end shows its own name for them
+    (`render`): --lr on the command line, 'Learning rate' in QGIS.
+    """
+
+    def __init__(self, template: str, **values):
+        self.template, self.values = template, values
+        super().__init__(self.render(str))
+
+    def render(self, name_of) -> str:
+        """The message with each {field} shown as `name_of(field)` (values given by keyword stay themselves)."""
+        return self.template.format_map(_Names(self.values, name_of))
+
+
+class _Names(dict):
+    def __init__(self, values: dict, name_of):
+        super().__init__(values)
+        self.name_of = name_of
+
+    def __missing__(self, key: str) -> str:
+        return self.name_of(key)
+
+
 class GeoclfWarning(UserWarning):
     """Work goes on, but the user should know (a rare class, say); the CLI prints it as one line."""
 

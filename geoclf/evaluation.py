@@ -1,6 +1,15 @@
-"""How good a model is on labelled points it was (ideally) not trained on."""
+"""How good a model is on labelled points it was (ideally) not trained on.
+
+`evaluate` returns an EvaluationReport: the figures as a typed object that prints itself
+as text, JSON-able data or an HTML page, so the command line and the QGIS plugin only
+pass it on. It is scored from arrays (true labels, predicted labels, probabilities),
+whatever produced them.
+"""
 
 from __future__ import annotations
+
+import html
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from sklearn.metrics import (
@@ -18,12 +27,91 @@ from .samples import Samples
 CALIBRATION_BINS = 10
 
 
-def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict:
-    """Overall accuracy, Cohen's kappa, per-class precision/recall/F1 and the confusion matrix.
+@dataclass(frozen=True)
+class EvaluationReport:
+    """Overall accuracy, Cohen's kappa, per-class figures, the confusion matrix and calibration of one evaluation.
 
     Rows of the confusion matrix are the true classes, columns the predicted ones,
-    both in the model's class order.
+    both in `classes` order. `kappa` is None where it is undefined (one class only).
     """
+
+    samples: int
+    skipped: int
+    accuracy: float
+    kappa: float | None
+    classes: list[str]
+    per_class: dict
+    confusion_matrix: list[list[int]]
+    calibration: dict
+
+    @classmethod
+    def from_predictions(cls, truth, predicted, probabilities, classes: list[str], skipped: int = 0) -> "EvaluationReport":
+        """Score predicted labels (n,) and their probabilities (n, classes) against the true labels (n,)."""
+        truth, predicted = np.asarray(truth), np.asarray(predicted)
+        return cls(
+            samples=int(len(truth)),
+            skipped=int(skipped),
+            accuracy=float(accuracy_score(truth, predicted)),
+            kappa=kappa(truth, predicted, classes),
+            classes=list(classes),
+            per_class=per_class(truth, predicted, classes),
+            confusion_matrix=confusion_matrix(truth, predicted, labels=classes).tolist(),
+            calibration=calibration(np.asarray(probabilities).max(axis=1), truth == predicted),
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_text(self) -> str:
+        """As a person reads it: headline figures, a per-class table, the confusion matrix, calibration."""
+        names = self.classes
+        width = max(12, *(len(n) for n in names)) + 2
+        skipped = f" ({self.skipped} skipped: an input is missing)" if self.skipped else ""
+        lines = [f"samples   {self.samples}{skipped}", f"accuracy  {self.accuracy:.3f}", f"kappa     {_figure(self.kappa)}", ""]
+        lines += format_per_class(self.per_class)
+        lines += ["", "confusion matrix (rows: true, columns: predicted)"]
+        cell = max(8, *(len(n) + 1 for n in names))
+        lines.append(" " * width + "".join(f"{n:>{cell}}" for n in names))
+        for name, row in zip(names, self.confusion_matrix):
+            lines.append(f"{name:<{width}}" + "".join(f"{v:>{cell}d}" for v in row))
+        lines += ["", f"calibration: expected calibration error {self.calibration['ece']:.3f}",
+                  f"{'probability':<14}{'points':>8}{'mean prob.':>12}{'accuracy':>10}"]
+        for row in self.calibration["bins"]:
+            if row["count"]:
+                lines.append(f"{row['low']:.1f} - {row['high']:.1f}    {row['count']:>8d}{row['confidence']:>12.3f}{row['accuracy']:>10.3f}")
+        return "\n".join(lines)
+
+    def to_html(self, title: str = "geoclf evaluation") -> str:
+        """A small standalone HTML page (QGIS's Processing shows it in its Results Viewer)."""
+        rows = "".join(
+            f"<tr><td>{html.escape(name)}</td>"
+            + "".join(f"<td>{_figure(self.per_class[name][k])}</td>" for k in ("precision", "recall", "f1"))
+            + f"<td>{self.per_class[name]['support']}</td></tr>"
+            for name in self.classes
+        )
+        header = "".join(f"<th>{html.escape(name)}</th>" for name in self.classes)
+        matrix = "".join(
+            f"<tr><th>{html.escape(name)}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+            for name, row in zip(self.classes, self.confusion_matrix)
+        )
+        return (
+            f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
+            f"<h1>{html.escape(title)}</h1>"
+            f"<p>samples: {self.samples}<br>overall accuracy: {self.accuracy:.3f}<br>Cohen's kappa: {_figure(self.kappa)}"
+            f"<br>expected calibration error: {self.calibration['ece']:.3f}</p>"
+            "<table border='1'><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
+            f"{rows}</table><h2>Confusion matrix (rows: true, columns: predicted)</h2>"
+            f"<table border='1'><tr><th></th>{header}</tr>{matrix}</table></body></html>\n"
+        )
+
+
+def _figure(value) -> str:
+    """n/a where a figure is undefined (a class with no sample, or never predicted; kappa of one class)."""
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def evaluate(model: Model, samples: Samples, where: str = "the samples") -> EvaluationReport:
+    """The model's figures on labelled points: accuracy, kappa, per-class figures, confusion matrix, calibration."""
     truth = samples.labels
     unknown = sorted(set(truth) - set(model.classes))
     if unknown:
@@ -32,16 +120,7 @@ def evaluate(model: Model, samples: Samples, where: str = "the samples") -> dict
             f"({', '.join(map(repr, model.classes))}); check --label or remove those points"
         )
     truth, predicted, probs, skipped = scored_predictions(model, samples, model.classes, where)
-    return {
-        "samples": int(len(truth)),
-        "skipped": skipped,
-        "accuracy": float(accuracy_score(truth, predicted)),
-        "kappa": kappa(truth, predicted, model.classes),
-        "classes": model.classes,
-        "per_class": per_class(truth, predicted, model.classes),
-        "confusion_matrix": confusion_matrix(truth, predicted, labels=model.classes).tolist(),
-        "calibration": calibration(probs.max(axis=1), truth == predicted),
-    }
+    return EvaluationReport.from_predictions(truth, predicted, probs, model.classes, skipped)
 
 
 def scored_predictions(model: Model, samples: Samples, classes: list[str], where: str = "the samples"):
@@ -112,28 +191,3 @@ def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRA
             gap += count * abs(row["accuracy"] - row["confidence"])
         rows.append(row)
     return {"ece": gap / max(len(confidence), 1), "bins": rows}
-
-
-def format_report(report: dict) -> str:
-    """The report as a person reads it: headline figures, a per-class table, the confusion matrix."""
-    kappa = "n/a" if report["kappa"] is None else f"{report['kappa']:.3f}"
-    names = report["classes"]
-    width = max(12, *(len(n) for n in names)) + 2
-    lines = [
-        f"samples   {report['samples']}" + (f" ({report['skipped']} skipped: an input is missing)" if report["skipped"] else ""),
-        f"accuracy  {report['accuracy']:.3f}",
-        f"kappa     {kappa}",
-        "",
-        *format_per_class(report["per_class"]),
-    ]
-    lines += ["", "confusion matrix (rows: true, columns: predicted)"]
-    cell = max(8, *(len(n) + 1 for n in names))
-    lines.append(" " * width + "".join(f"{n:>{cell}}" for n in names))
-    for name, row in zip(names, report["confusion_matrix"]):
-        lines.append(f"{name:<{width}}" + "".join(f"{v:>{cell}d}" for v in row))
-    lines += ["", f"calibration: expected calibration error {report['calibration']['ece']:.3f}",
-              f"{'probability':<14}{'points':>8}{'mean prob.':>12}{'accuracy':>10}"]
-    for row in report["calibration"]["bins"]:
-        if row["count"]:
-            lines.append(f"{row['low']:.1f} - {row['high']:.1f}    {row['count']:>8d}{row['confidence']:>12.3f}{row['accuracy']:>10.3f}")
-    return "\n".join(lines)

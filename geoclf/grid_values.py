@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .choices import RESAMPLINGS
 from .crs import xy_transform
 from .errors import GeoclfError
 from .inputs import InputSpec
@@ -17,7 +18,6 @@ from .inputs import InputSpec
 if TYPE_CHECKING:
     from .grid import Grid
 
-RESAMPLINGS = ("nearest", "bilinear", "cubic", "average")
 
 
 class GridInputs:

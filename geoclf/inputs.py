@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import GeoclfError
+from .choices import SCALINGS
+from .errors import GeoclfError, SettingError
 
 if TYPE_CHECKING:  # the model file needs the specs and the scaler, not geopandas
     import geopandas as gpd
 
 KINDS = ("coordinate", "attribute", "covariate")
-SCALINGS = ("standard", "minmax")
 _COVARIATE_PATTERN = re.compile(r"^(?P<name>[^=]+)=(?P<path>.+?)(:(?P<band>\d+))?$")
 
 
@@ -163,7 +163,7 @@ class Scaler:
         elif method == "minmax":
             offset, scale = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
         else:
-            raise GeoclfError(f"unknown --scaling {method!r}; choose from {', '.join(SCALINGS)}")
+            raise SettingError("unknown {scaling} {value!r}; choose from {allowed}", value=method, allowed=", ".join(SCALINGS))
         offset, scale = offset.copy(), np.where(scale > 0, scale, 1.0)
         offset[list(unscaled)], scale[list(unscaled)] = 0.0, 1.0
         return cls(method, offset, scale)

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from .choices import DEVICES
 from .encoding import Binning, Encoding, other_columns
-from .errors import GeoclfError
+from .errors import SettingError
 
-ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+ACTIVATION_LAYERS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}  # keyed by choices.ACTIVATIONS
 
 
 @dataclass(frozen=True)
@@ -39,12 +40,12 @@ class Architecture:
     binning: Binning = field(default_factory=Binning)
 
     def __post_init__(self):
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATIONS)}")
+        if self.activation not in ACTIVATION_LAYERS:
+            raise ValueError(f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATION_LAYERS)}")
         if self.residual and len(set(self.hidden)) > 1:
-            raise GeoclfError(f"--residual needs equal hidden widths (e.g. 64,64,64), got {','.join(map(str, self.hidden))}")
+            raise SettingError("{residual} needs equal {hidden} widths (e.g. 64,64,64), got {value}", value=",".join(map(str, self.hidden)))
         if not 0 <= self.dropout < 1:
-            raise GeoclfError(f"--dropout must be in [0, 1), got {self.dropout}")
+            raise SettingError("{dropout} must be in [0, 1), got {value}", value=self.dropout)
 
     def build(self) -> nn.Sequential:
         layers: list[nn.Module] = []
@@ -59,11 +60,11 @@ class Architecture:
         if self.residual:
             layers += [nn.Linear(width, self.hidden[0])]
             layers += [ResidualBlock(self.hidden[0], self.activation, self.dropout) for _ in self.hidden[1:]]
-            layers += [nn.LayerNorm(self.hidden[0]), ACTIVATIONS[self.activation]()]
+            layers += [nn.LayerNorm(self.hidden[0]), ACTIVATION_LAYERS[self.activation]()]
             width = self.hidden[0]
         else:
             for hidden in self.hidden:  # the plain MLP keeps the module order of format 1 files
-                layers += [nn.Linear(width, hidden), ACTIVATIONS[self.activation]()]
+                layers += [nn.Linear(width, hidden), ACTIVATION_LAYERS[self.activation]()]
                 if self.dropout:
                     layers.append(nn.Dropout(self.dropout))
                 width = hidden
@@ -123,7 +124,7 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, width: int, activation: str, dropout: float):
         super().__init__()
-        layers: list[nn.Module] = [nn.LayerNorm(width), nn.Linear(width, width), ACTIVATIONS[activation]()]
+        layers: list[nn.Module] = [nn.LayerNorm(width), nn.Linear(width, width), ACTIVATION_LAYERS[activation]()]
         if dropout:
             layers.append(nn.Dropout(dropout))
         layers.append(nn.Linear(width, width))
@@ -138,7 +139,7 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise GeoclfError("--device cuda: this torch sees no CUDA GPU; use --device cpu or auto")
-    if name not in ("cpu", "cuda"):
-        raise GeoclfError(f"unknown device {name!r}; choose cpu, cuda or auto")
+        raise SettingError("{device} cuda: this torch sees no CUDA GPU; use cpu or auto")
+    if name not in DEVICES:
+        raise SettingError("unknown {device} {value!r}; choose from {allowed}", value=name, allowed=", ".join(DEVICES))
     return torch.device(name)

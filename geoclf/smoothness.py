@@ -6,8 +6,11 @@ the same network then draws islands around single points that a neighbour of the
 other species contradicts (benchmarks/real_data.py). No one weight decay suits both,
 so training tries a ladder of them on INNER_FOLDS stratified folds of the training
 samples and keeps the one whose networks give the lowest log loss on the samples they
-left out. The strongest rung shrinks every weight to nothing and leaves the biases,
-which do not decay: the class frequencies, the honest map when location says nothing.
+left out. The decay shrinks the weights and the hidden layers' biases together, so a
+ReLU unit's kink stays where it is while its slope shrinks (decaying the weights alone
+would also push the kinks outward, and btb's spatial blocks scored 0.795 that way
+against 0.820). The output layer's biases do not decay: the strongest rung leaves only
+them, the class frequencies, the honest map when location says nothing.
 
 The networks of every rung and fold, plus one per rung on all the training samples,
 train side by side as one stack of batched matrix products: one loop, one progress
@@ -25,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .network import ACTIVATIONS, Architecture
+from .network import ACTIVATION_LAYERS, Architecture
 from .splits import stratified_folds
 
 DECAYS = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # decoupled weight decay per rung, as AdamW's
@@ -74,7 +77,7 @@ class NetworkStack(nn.Module):
             bound = 1 / math.sqrt(fan_in)  # the distribution of torch.nn.Linear's default initialisation
             self.weights.append(nn.Parameter((torch.rand(members, fan_in, fan_out, generator=generator) * 2 - 1) * bound))
             self.biases.append(nn.Parameter((torch.rand(members, 1, fan_out, generator=generator) * 2 - 1) * bound))
-        self.activation = ACTIVATIONS[activation]()
+        self.activation = ACTIVATION_LAYERS[activation]()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.weights) - 1
@@ -121,8 +124,8 @@ def train_stack(x, y, classes: int, plan: StackPlan, architecture: Architecture,
 
     Records: "loss" (epochs, networks), the training loss of each network, and with a
     `validation` (x, y) hold-out also "val_loss" and "val_accuracy" of each network on it.
-    Adam with decay applied to the weights and not the biases (decoupled, as AdamW),
-    the config's learning rate, schedule, epochs and class weighting.
+    Adam with decoupled decay (as AdamW) on the weights and the hidden layers' biases,
+    not on the output biases; the config's learning rate, schedule, epochs and class weighting.
     """
     generator = torch.Generator().manual_seed(config.seed)
     members = len(plan.decays)
@@ -152,8 +155,8 @@ def train_stack(x, y, classes: int, plan: StackPlan, architecture: Architecture,
             optimizer.zero_grad(set_to_none=True)
             loss.sum().backward()
             with torch.no_grad():
-                for weight in stack.weights:
-                    weight.mul_(1 - learning_rate * decay)
+                for decayed in (*stack.weights, *list(stack.biases)[:-1]):
+                    decayed.mul_(1 - learning_rate * decay)
             optimizer.step()
             total += loss.detach()
         if schedule is not None:

@@ -8,11 +8,13 @@ blocks (as verde's BlockKFold) or k-means clusters of the coordinates (as elapid
 from __future__ import annotations
 
 import warnings
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, log_loss
 
+from .choices import FOLD_METHODS
 from .config import TrainingConfig
 from .errors import GeoclfError, RareClassWarning
 from .evaluation import format_per_class, kappa, per_class, scored_predictions
@@ -21,8 +23,71 @@ from .point_values import coordinates
 from .samples import Samples
 from .training import train, warn_rare_classes
 
-FOLD_METHODS = ("random", "block", "cluster")
 METRICS = ("accuracy", "kappa", "macro_f1", "log_loss")
+
+
+@dataclass(frozen=True)
+class CrossValidationReport:
+    """What `cross_validate` returns: per-fold records, the mean +/- sd of each metric, per-class figures.
+
+    A fold record has fold, train_samples, test_samples and the METRICS, or `skipped`
+    (why no model could be trained there); `missing_classes` / `unscored_classes` say
+    which classes its training part lacks or its test part cannot score. The model file
+    stores `to_dict()`; `from_dict` reads it back.
+    """
+
+    folds: int
+    by: str
+    block_size: float | None
+    per_fold: list[dict]
+    summary: dict
+    per_class: dict
+    untested_classes: list[str]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CrossValidationReport":
+        return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
+
+    def summary_line(self) -> str:
+        """One line: the fold design and the mean +/- sd of each metric."""
+        figures = [
+            f"{metric.replace('_', ' ')} {value['mean']:.3f} +/- {value['sd']:.3f}"
+            for metric in METRICS if (value := self.summary[metric]) is not None
+        ]
+        return f"{self.folds}-fold cross-validation by {self.by}: " + ", ".join(figures)
+
+    def to_text(self) -> str:
+        """Fold by fold, then the means and the per-class table."""
+        lines = [f"{self.folds}-fold cross-validation by {self.by}", ""]
+        lines.append(f"{'fold':>4} {'train':>6} {'test':>6} {'accuracy':>9} {'kappa':>7} {'macro F1':>9} {'log loss':>9}")
+        lines += [_fold_line(record) for record in self.per_fold]
+        lines.append("")
+        for metric in METRICS:
+            value = self.summary[metric]
+            lines.append(f"{metric:<9} " + ("n/a" if value is None else f"{value['mean']:.3f} +/- {value['sd']:.3f}"))
+        lines += ["", "per class, over the test parts of all folds:", *format_per_class(self.per_class)]
+        if self.untested_classes:
+            lines.append(f"never tested (fewer samples than folds; in every training part): {', '.join(self.untested_classes)}")
+        return "\n".join(lines)
+
+
+def _fold_line(r: dict) -> str:
+    if "skipped" in r:
+        return f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6}  skipped: {r['skipped']}"
+    kappa = "n/a" if r["kappa"] is None else f"{r['kappa']:.3f}"
+    notes = []
+    if "missing_classes" in r:
+        notes.append(f"training lacks {', '.join(r['missing_classes'])}")
+    if "unscored_classes" in r:
+        notes.append(f"cannot score {', '.join(r['unscored_classes'])}: none in the test part")
+    note = f"  ({'; '.join(notes)})" if notes else ""
+    return (
+        f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6} {r['accuracy']:>9.3f} {kappa:>7} "
+        f"{r['macro_f1']:>9.3f} {r['log_loss']:>9.3f}{note}"
+    )
 
 
 def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: float | None = None, seed: int = 0) -> np.ndarray:
@@ -89,7 +154,7 @@ def cross_validate(
     by: str = "block",
     block_size: float | None = None,
     on_fold: Callable[[dict], None] | None = None,
-) -> dict:
+) -> CrossValidationReport:
     """Train `folds` models, each tested on one spatial fold; per-fold and mean +/- sd metrics, and per-class
     precision, recall and F1 over the predictions of all folds together, with each class's support.
 
@@ -137,46 +202,8 @@ def cross_validate(
     for metric in METRICS:
         values = [r[metric] for r in scored if r[metric] is not None]
         summary[metric] = {"mean": float(np.mean(values)), "sd": float(np.std(values))} if values else None
-    return {
-        "folds": folds, "by": by, "block_size": block_size, "per_fold": results, "summary": summary,
-        "per_class": per_class(np.concatenate(truths), np.concatenate(guesses), classes) if truths else {},
-        "untested_classes": untested,
-    }
-
-
-def format_cv_summary(report: dict) -> str:
-    """One line: the fold design and the mean +/- sd of each metric."""
-    figures = []
-    for metric in METRICS:
-        value = report["summary"][metric]
-        if value is not None:
-            figures.append(f"{metric.replace('_', ' ')} {value['mean']:.3f} +/- {value['sd']:.3f}")
-    return f"{report['folds']}-fold cross-validation by {report['by']}: " + ", ".join(figures)
-
-
-def format_cv_report(report: dict) -> str:
-    lines = [f"{report['folds']}-fold cross-validation by {report['by']}", ""]
-    lines.append(f"{'fold':>4} {'train':>6} {'test':>6} {'accuracy':>9} {'kappa':>7} {'macro F1':>9} {'log loss':>9}")
-    for r in report["per_fold"]:
-        if "skipped" in r:
-            lines.append(f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6}  skipped: {r['skipped']}")
-            continue
-        kappa = "n/a" if r["kappa"] is None else f"{r['kappa']:.3f}"
-        notes = []
-        if "missing_classes" in r:
-            notes.append(f"training lacks {', '.join(r['missing_classes'])}")
-        if "unscored_classes" in r:
-            notes.append(f"cannot score {', '.join(r['unscored_classes'])}: none in the test part")
-        note = f"  ({'; '.join(notes)})" if notes else ""
-        lines.append(
-            f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6} {r['accuracy']:>9.3f} {kappa:>7} "
-            f"{r['macro_f1']:>9.3f} {r['log_loss']:>9.3f}{note}"
-        )
-    lines.append("")
-    for metric in METRICS:
-        value = report["summary"][metric]
-        lines.append(f"{metric:<9} " + ("n/a" if value is None else f"{value['mean']:.3f} +/- {value['sd']:.3f}"))
-    lines += ["", "per class, over the test parts of all folds:", *format_per_class(report["per_class"])]
-    if report["untested_classes"]:
-        lines.append(f"never tested (fewer samples than folds; in every training part): {', '.join(report['untested_classes'])}")
-    return "\n".join(lines)
+    return CrossValidationReport(
+        folds=folds, by=by, block_size=block_size, per_fold=results, summary=summary,
+        per_class=per_class(np.concatenate(truths), np.concatenate(guesses), classes) if truths else {},
+        untested_classes=untested,
+    )

@@ -16,26 +16,41 @@ from .options import covariate_option, debug_option, load_model
 @click.option("--layer", help="Point layer to read (default: the only point layer).")
 @click.option("--label", help="Field with the true class (default: the model's label field).")
 @covariate_option("Read the model's covariate NAME from another raster; repeatable.")
-@click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the report to a file: .html, .json or .txt.")
 @click.option("--reliability-plot", type=click.Path(dir_okay=False), help="Also draw the reliability diagram to this PNG.")
-@click.option("--overwrite", is_flag=True, help="Replace the PNG if it exists.")
+@click.option("--overwrite", is_flag=True, help="Replace the report file or the PNG if they exist.")
 @debug_option
-def evaluate(model_path, samples, layer, label, covariates, as_json, reliability_plot, overwrite):
+def evaluate(model_path, samples, layer, label, covariates, as_json, output, reliability_plot, overwrite):
     """Accuracy, Cohen's kappa, per-class precision/recall/F1, confusion matrix and calibration on labelled points."""
+    from ..errors import GeoclfError
     from ..evaluation import evaluate as score
-    from ..evaluation import format_report
-    from ..outputs import check_destination
+    from ..outputs import atomic_output, check_destination
     from ..samples import read_samples
 
-    if reliability_plot:
-        check_destination(reliability_plot, overwrite)
+    form = Path(output).suffix.lower() if output else None
+    if form not in (None, *REPORT_FORMS):
+        raise GeoclfError(f"-o {output}: a report is written as {', '.join(REPORT_FORMS)}; give one of those extensions")
+    for path in (output, reliability_plot):
+        if path:
+            check_destination(path, overwrite)
     model = load_model(model_path, covariates)
     report = score(model, read_samples(samples, layer, label or model.label), where=str(samples))
     if reliability_plot:
         from ..plotting import plot_reliability, save_figure
 
-        save_figure(plot_reliability(report["calibration"], title=Path(model_path).name), reliability_plot, overwrite)
-    click.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+        save_figure(plot_reliability(report.calibration, title=Path(model_path).name), reliability_plot, overwrite)
+    if output:
+        with atomic_output(output, overwrite) as temporary:
+            temporary.write_text(REPORT_FORMS[form](report), encoding="utf-8")
+    click.echo(_as_json(report) if as_json else report.to_text())
+
+
+def _as_json(report) -> str:
+    return json.dumps(report.to_dict(), indent=2)
+
+
+REPORT_FORMS = {".html": lambda report: report.to_html(), ".json": _as_json, ".txt": lambda report: report.to_text() + "\n"}
 
 
 # -- plot -------------------------------------------------------------------------------

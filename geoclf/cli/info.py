@@ -46,9 +46,9 @@ def info(model, as_json):
         "calibration  " + (f"temperature {loaded.temperature:.4g}" if loaded.temperature != 1.0 else "none (train with --val-fraction)"),
     ]
     if "cross_validation" in loaded.metrics:
-        from ..validation import format_cv_summary
+        from ..validation import CrossValidationReport
 
-        lines.append("validation   " + format_cv_summary(loaded.metrics["cross_validation"]))
+        lines.append("validation   " + CrossValidationReport.from_dict(loaded.metrics["cross_validation"]).summary_line())
     click.echo("\n".join(lines))
 
 

@@ -8,6 +8,7 @@ import traceback
 import click
 
 from .. import __version__
+from .describe import describe
 from .evaluate import evaluate
 from .info import info
 from .options import debug_option
@@ -32,7 +33,7 @@ def cli():
 
 
 
-for command in (make_samples, train, cross_validate, info, predict_raster, predict_points, evaluate, plot):
+for command in (make_samples, train, cross_validate, info, predict_raster, predict_points, evaluate, plot, describe):
     cli.add_command(command)
 
 
@@ -55,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn errors into one line on stderr and a non-zero exit code."""
     import warnings
 
-    from ..errors import GeoclfError
+    from ..errors import GeoclfError, SettingError
+    from ..settings import flag
 
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except GeoclfError as error:
         if debug:
             traceback.print_exc()
-        click.echo(f"geoclf: error: {error}", err=True)
+        click.echo(f"geoclf: error: {error.render(flag) if isinstance(error, SettingError) else error}", err=True)
         return 1
     except Exception as error:  # a bug, not bad input: say so, still in one line
         if debug:

@@ -9,6 +9,8 @@ import sys
 
 import click
 
+from ..choices import FOLD_METHODS
+
 PROGRESS_MODES = ("bar", "lines", "none")
 
 
@@ -101,64 +103,54 @@ def progress_mode_of(quiet: bool, progress_mode: str) -> str:
 
 
 
-TRAINING_OPTIONS = [
+INPUT_OPTIONS = [
     click.option("--layer", help="Point layer to read (default: the only point layer)."),
     click.option("--label", default="species", show_default=True, help="Field holding the class of each point."),
     click.option("--features", help="Numeric fields of the samples to use as inputs, comma-separated."),
     covariate_option("A raster band sampled at each point as an input; repeatable. Points on nodata or outside are dropped."),
     click.option("--no-xy", is_flag=True, help="Do not use the coordinates as inputs."),
-    click.option("--scaling", type=click.Choice(["standard", "minmax"]), default="standard", show_default=True,
-                 help="Input scaling, with statistics from the training points."),
-    click.option("--hidden", default="64,64", show_default=True, help="Hidden layer widths, comma-separated."),
-    click.option("--activation", type=click.Choice(["relu", "sigmoid", "tanh"]), default="relu", show_default=True),
-    click.option("--optimizer", type=click.Choice(["adam", "sgd"]), default="adam", show_default=True),
-    click.option("--lr", default=0.01, show_default=True, help="Learning rate."),
-    click.option("--epochs", default=200, show_default=True),
-    click.option("--batch-size", type=int, default=None, help="Samples per step. Default: 32, or 128 for a smooth --response."),
-    click.option("--lr-schedule", type=click.Choice(["cosine", "constant"]), default="cosine", show_default=True,
-                 help="Learning rate over the epochs: cosine decay to 0, or constant (the teaching text's)."),
-    click.option("--seed", default=0, show_default=True, help="Seed: the same seed on the same data gives the same model."),
-    click.option("--val-fraction", default=0.0, show_default=True,
-                 help="Stratified hold-out share: validation loss per epoch, early stopping and calibration."),
-    click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True),
-    click.option("--encoding", type=click.Choice(["none", "fourier", "sinusoidal"]), default="none", show_default=True,
-                 help="Expand x, y into sines and cosines first (on the sphere for lon/lat): sharper, curlier boundaries."),
-    click.option("--encoding-frequencies", default=16, show_default=True,
-                 help="Random frequencies (fourier) or octaves per axis (sinusoidal)."),
-    click.option("--encoding-scale", default=1.0, show_default=True,
-                 help="Typical (fourier) or lowest (sinusoidal) frequency, in cycles per standard deviation of the samples."),
-    click.option("--residual", is_flag=True, help="Residual blocks with layer norm (hidden widths must be equal)."),
-    click.option("--dropout", default=0.0, show_default=True, help="Dropout rate after each hidden activation."),
-    click.option("--response", type=click.Choice(["auto", "threshold", "smooth"]), default="auto", show_default=True,
-                 help="How species respond to covariates and fields: threshold (binned inputs, input lasso), smooth "
-                      "(raw inputs, weight decay), or auto: try both on 3 inner folds and keep the lower log loss."),
-    click.option("--weight-decay", type=float, default=None,
-                 help="Decoupled weight decay (AdamW) or L2 (sgd). Default: chosen on 3 inner folds for a map from x, y alone; "
-                      "2 for a smooth --response (adam); else 0."),
-    click.option("--feature-bins", type=int, default=None,
-                 help="Encode each covariate and field piecewise-linearly over this many quantile bins; 0: raw values. "
-                      "Default: 32 for a threshold --response, else 0."),
-    click.option("--input-lasso", type=float, default=None,
-                 help="Group lasso on the first layer, one group per input, so the network uses few inputs. "
-                      "Default: 0.02 for a threshold --response, else 0."),
-    click.option("--class-weight", type=click.Choice(["none", "balanced"]), default="none", show_default=True,
-                 help="balanced: rare species weigh as much in the loss as common ones."),
-    click.option("--patience", default=0, show_default=True,
-                 help="Stop when the hold-out loss has not improved for this many epochs, keeping the best (needs --val-fraction)."),
-    click.option("--calibrate/--no-calibrate", default=True, show_default=True,
-                 help="Fit a temperature on the hold-out so that probabilities mean what they say (with --val-fraction)."),
 ]
 
 
+def setting_option(config_class, item):
+    """The click option of one declared setting (geoclf/settings.py): its flag, type, default and help."""
+    from ..settings import flag, value_kind
+
+    meta, kind, name = item.metadata, value_kind(config_class, item), item.name
+    if kind == "bool":
+        return click.option(f"{flag(name)}/--no-{flag(name)[2:]}", name, default=item.default, show_default=True, help=meta["help"])
+    if kind == "widths":
+        return click.option(flag(name), name, default=",".join(map(str, item.default)), show_default=True, help=meta["help"],
+                            callback=lambda ctx, param, text: numbers(text, int, None, flag(name)))
+    value_type = click.Choice(meta["choices"]) if meta["choices"] else {"int": int, "float": float, "str": str}[kind]
+    return click.option(flag(name), name, type=value_type, default=item.default, show_default=item.default is not None,
+                        help=meta["help"])
+
+
+def setting_options(config_class):
+    """Decorator adding one option per declared setting of `config_class`, in declaration order."""
+    from ..settings import declared
+
+    def decorate(command):
+        for item in reversed(declared(config_class)):
+            command = setting_option(config_class, item)(command)
+        return command
+
+    return decorate
+
+
 def training_options(command):
-    """The input and training options that train and cross-validate share."""
-    for option in reversed(TRAINING_OPTIONS):
+    """The input options and the training settings (TrainingConfig's declarations) that train and cross-validate share."""
+    from ..config import TrainingConfig
+
+    command = setting_options(TrainingConfig)(command)
+    for option in reversed(INPUT_OPTIONS):
         command = option(command)
     return command
 
 
 
 
-FOLD_METHODS = click.Choice(["block", "cluster", "random"])
+FOLD_CHOICE = click.Choice(FOLD_METHODS)
 FOLD_HELP = "Spatial folds: square blocks or k-means clusters of the coordinates; or random (flatters the model)."
 BLOCK_HELP = "Block side in CRS units (default: the extent's longer side / (2 x folds))."

@@ -6,7 +6,7 @@ import contextlib
 
 import click
 
-from ..grid_values import RESAMPLINGS  # numpy only: --help stays light
+from ..config import MapSettings
 from .options import (
     Progress,
     covariate_option,
@@ -15,6 +15,7 @@ from .options import (
     numbers,
     progress_mode_of,
     progress_options,
+    setting_options,
 )
 
 
@@ -27,23 +28,17 @@ from .options import (
 @click.option("--like", type=click.Path(), help="Copy the grid (transform, size, CRS) of this raster exactly.")
 @click.option("--probabilities", type=click.Path(dir_okay=False), help="Also write one float32 band per class.")
 @covariate_option("Read the model's covariate NAME from another raster (e.g. a new year's); repeatable.")
-@click.option("--resampling", type=click.Choice(RESAMPLINGS), default="bilinear", show_default=True,
-              help="How covariate rasters are resampled onto the output grid (nearest for categorical rasters).")
 @click.option("--confidence", type=click.Path(dir_okay=False), help="Also write the model's confidence per cell (float32).")
-@click.option("--confidence-measure", type=click.Choice(["top", "entropy"]), default="top", show_default=True,
-              help="top: the winning class's probability; entropy: 1 - normalized entropy (1 = certain).")
 @click.option("--mask", help="Draw only inside this polygon layer, or inside the 'hull' of the training samples.")
 @click.option("--max-distance", type=float, help="Draw only within this distance (grid CRS units) of a training sample.")
-@click.option("--cog", is_flag=True, help="Write Cloud Optimized GeoTIFFs with overviews (mode resampling for classes).")
 @click.option("--scheduler", help="Compute windows on an existing Dask cluster (tcp://HOST:PORT).")
 @click.option("--workers", type=int, help="Compute windows on a local Dask cluster of N worker processes.")
-@click.option("--device", type=click.Choice(["cpu", "cuda", "auto"]), default="cpu", show_default=True)
-@click.option("--force", is_flag=True, help="Allow grids over the size limit.")
+@setting_options(MapSettings)
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 @progress_options
 @debug_option
-def predict_raster(extent, model_path, output, resolution, size, like, probabilities, covariates, resampling, confidence,
-                   confidence_measure, mask, max_distance, cog, scheduler, workers, device, force, overwrite, quiet, progress_mode):
+def predict_raster(extent, model_path, output, resolution, size, like, probabilities, covariates, confidence, mask, max_distance,
+                   scheduler, workers, overwrite, quiet, progress_mode, **settings):
     """Classify every cell of a grid into a GeoTIFF class map.
 
     EXTENT is xmin,ymin,xmax,ymax in the model's CRS, optionally followed by
@@ -52,15 +47,16 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     """
     from ..grid import padded, resolve_grid
     from ..masks import build_mask
-    from ..network import resolve_device
+    from ..raster import MapOutputs
     from ..raster import predict_raster as draw
 
+    settings = MapSettings(**settings)
+    settings.check()
     model = load_model(model_path, covariates)
     if extent is None and like is None:
         extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
     grid = resolve_grid(extent, model.crs, resolution, numbers(size, int, 2, "--size") if size else None, like)
     area = build_mask(mask, max_distance, model.sample_points, model.crs, grid.crs)
-    torch_device = resolve_device(device)
     progress = Progress(progress_mode_of(quiet, progress_mode), grid.cells, "classifying", "cells")
     with contextlib.ExitStack() as stack:
         results = None
@@ -70,15 +66,15 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
             results = dask_results(stack.enter_context(dask_client(scheduler, workers)))
         stack.callback(progress.close)
         draw(
-            model, grid, output, probabilities, overwrite, force, torch_device, lambda done, total: progress.update_to(done),
-            resampling, confidence, confidence_measure, area, cog, results,
+            model, grid, MapOutputs(output, probabilities, confidence, overwrite), settings=settings, mask=area,
+            progress=lambda done, total: progress.update_to(done), results=results,
         )
     xres, yres = grid.resolution
     click.echo(f"wrote {grid.width} x {grid.height} class map ({xres:g} x {yres:g} cells, {len(model.classes)} classes) to {output}")
     if probabilities:
         click.echo(f"wrote class probabilities to {probabilities}")
     if confidence:
-        click.echo(f"wrote confidence ({confidence_measure}) to {confidence}")
+        click.echo(f"wrote confidence ({settings.confidence_measure}) to {confidence}")
 
 
 @click.command("predict-points")

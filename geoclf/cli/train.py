@@ -8,11 +8,10 @@ import click
 
 from .options import (
     BLOCK_HELP,
+    FOLD_CHOICE,
     FOLD_HELP,
-    FOLD_METHODS,
     Progress,
     debug_option,
-    numbers,
     parse_covariates,
     progress_mode_of,
     progress_options,
@@ -20,7 +19,7 @@ from .options import (
 )
 
 
-def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mode) -> dict:
+def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mode):
     """The cross-validation report of `train --cv` and `cross-validate`, with a progress bar over the folds."""
     from ..validation import cross_validate
 
@@ -31,7 +30,7 @@ def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mo
         progress.close()
 
 
-def training_setup(samples, layer, label, features, covariates, no_xy, hidden, **settings):
+def training_setup(samples, layer, label, features, covariates, no_xy, **settings):
     """(samples, TrainingConfig, inputs) from the shared options, checked before any training.
 
     The options are named as TrainingConfig's fields, so every setting passes straight through.
@@ -40,7 +39,7 @@ def training_setup(samples, layer, label, features, covariates, no_xy, hidden, *
     from ..inputs import describe_inputs
     from ..samples import read_samples
 
-    config = TrainingConfig(hidden=numbers(hidden, int, None, "--hidden"), **settings)
+    config = TrainingConfig(**settings)
     config.check()
     data = read_samples(samples, layer, label)
     attributes = tuple(f.strip() for f in features.split(",") if f.strip()) if features else ()
@@ -54,7 +53,7 @@ def training_setup(samples, layer, label, features, covariates, no_xy, hidden, *
 @click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")
 @training_options
 @click.option("--cv", "cv_folds", type=int, help="First cross-validate on this many folds; the figures go into the model file.")
-@click.option("--cv-by", type=FOLD_METHODS, default="block", show_default=True, help=FOLD_HELP)
+@click.option("--cv-by", type=FOLD_CHOICE, default="block", show_default=True, help=FOLD_HELP)
 @click.option("--cv-block-size", type=float, help=BLOCK_HELP)
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @progress_options
@@ -68,7 +67,6 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     from ..response import describe_response
     from ..smoothness import describe_smoothness
     from ..training import train as train_model
-    from ..validation import format_cv_summary
 
     check_destination(output, overwrite)
     data, config, inputs = training_setup(samples, **options)
@@ -91,7 +89,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     finally:
         progress.close()
     if report is not None:
-        model.metrics["cross_validation"] = report
+        model.metrics["cross_validation"] = report.to_dict()
     model.save(output, overwrite=overwrite)
     m = model.metrics
     summary = (
@@ -113,7 +111,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
             f"{m['val_log_loss_uncalibrated']:.4f} -> {m['val_log_loss']:.4f}"
         )
     if report is not None:
-        click.echo(format_cv_summary(report))
+        click.echo(report.summary_line())
     if m["dropped_samples"]:
         click.echo(f"dropped {m['dropped_samples']} of {m['dropped_samples'] + m['samples']} points where an input is missing (nodata or outside a covariate raster)")
     click.echo(f"model written to {output}")
@@ -122,7 +120,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
 @click.command("cross-validate")
 @click.argument("samples", type=click.Path())
 @click.option("--folds", default=5, show_default=True, help="Number of folds (models trained).")
-@click.option("--by", type=FOLD_METHODS, default="block", show_default=True, help=FOLD_HELP)
+@click.option("--by", type=FOLD_CHOICE, default="block", show_default=True, help=FOLD_HELP)
 @click.option("--block-size", type=float, help=BLOCK_HELP)
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 @training_options
@@ -134,8 +132,6 @@ def cross_validate(samples, folds, by, block_size, as_json, quiet, progress_mode
     Takes the same input and training options as train. Reports accuracy, Cohen's
     kappa, macro F1 and log loss per fold and as mean +/- sd.
     """
-    from ..validation import format_cv_report
-
     data, config, inputs = training_setup(samples, **options)
     report = cross_validate_with_progress(data, config, inputs, folds, by, block_size, progress_mode_of(quiet, progress_mode))
-    click.echo(json.dumps(report, indent=2) if as_json else format_cv_report(report))
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text())

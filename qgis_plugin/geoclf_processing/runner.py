@@ -4,7 +4,8 @@ QGIS's embedded Python cannot import torch, rasterio or geopandas safely beside 
 GDAL, so the plugin never imports geoclf: it starts `geoclf ... --progress lines` as a
 child process, turns its 'progress: N%' lines into feedback.setProgress, its warnings
 into the log's warnings, its other lines into the Processing log, its one-line error
-into a QgsProcessingException, and Cancel into SIGINT (geoclf then removes its temporary files, so no partial output).
+into a QgsProcessingException (settings named by their dialog labels), and Cancel into SIGINT (geoclf then
+removes its temporary files, so no partial output).
 """
 
 import os
@@ -16,6 +17,8 @@ import subprocess
 import threading
 
 from qgis.core import QgsProcessingException
+
+from .settings import in_labels
 
 EXECUTABLE_SETTING = "GEOCLF_EXECUTABLE"  # Processing setting and environment variable share the name
 ERROR_PREFIX = "geoclf: error: "
@@ -112,7 +115,7 @@ def run_geoclf(arguments, feedback, progress=True):
             feedback.pushConsoleInfo(line)
     code = child.wait()
     if code != 0:
-        raise QgsProcessingException(error or f"geoclf failed (exit code {code}): {' | '.join(tail) or 'no message'}")
+        raise QgsProcessingException(in_labels(error) if error else f"geoclf failed (exit code {code}): {' | '.join(tail) or 'no message'}")
     return "\n".join(output)
 
 

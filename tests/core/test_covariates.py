@@ -19,6 +19,8 @@ import geoclf
 from geoclf import (
     GeoclfError,
     Grid,
+    MapOutputs,
+    MapSettings,
     TrainingConfig,
     predict_points,
     predict_raster,
@@ -87,7 +89,7 @@ def test_the_model_records_every_input(pond, mixed_model, tmp_path):
 
 def test_coordinates_plus_covariates_in_other_crss_draw_a_correct_map(pond, mixed_model, tmp_path):
     grid = Grid.from_bounds(POND_EXTENT, mixed_model.crs, resolution=20)
-    predict_raster(mixed_model, grid, tmp_path / "c.tif", probabilities=tmp_path / "p.tif")
+    predict_raster(mixed_model, grid, MapOutputs(tmp_path / "c.tif", probabilities=tmp_path / "p.tif"))
     with rasterio.open(tmp_path / "c.tif") as src:
         codes = src.read(1)
     x, y = grid.cell_centers(next(grid.windows(block=256)))
@@ -100,7 +102,7 @@ def test_coordinates_plus_covariates_in_other_crss_draw_a_correct_map(pond, mixe
 def test_raster_and_points_agree_cell_for_cell(pond, mixed_model, tmp_path):
     """Two code paths: the grid read through WarpedVRT (nearest) and the cell centres sampled as points."""
     grid = Grid.from_bounds(POND_EXTENT, mixed_model.crs, resolution=25)
-    predict_raster(mixed_model, grid, tmp_path / "c.tif", resampling="nearest")
+    predict_raster(mixed_model, grid, tmp_path / "c.tif", settings=MapSettings(resampling="nearest"))
     with rasterio.open(tmp_path / "c.tif") as src:
         codes = src.read(1).ravel()
     x, y = grid.cell_centers(next(grid.windows(block=256)))
@@ -113,7 +115,7 @@ def test_raster_and_points_agree_cell_for_cell(pond, mixed_model, tmp_path):
 def test_nodata_and_outside_propagate(pond, mixed_model, tmp_path):
     # A grid that reaches beyond the rasters (they cover the pond +10%) and over the cloud.
     grid = Grid.from_bounds((198000, 549000, 201000, 551000), mixed_model.crs, resolution=50)
-    predict_raster(mixed_model, grid, tmp_path / "c.tif", probabilities=tmp_path / "p.tif")
+    predict_raster(mixed_model, grid, MapOutputs(tmp_path / "c.tif", probabilities=tmp_path / "p.tif"))
     with rasterio.open(tmp_path / "c.tif") as src, rasterio.open(tmp_path / "p.tif") as probs:
         codes, p = src.read(1), probs.read()
     x, y = grid.cell_centers(next(grid.windows(block=256)))
@@ -201,7 +203,7 @@ def test_attribute_only_model(tmp_path):
     samples = Samples(train_points, "species")
     model = train(samples, TrainingConfig(epochs=60), inputs=describe_inputs(train_points, False, HABITAT_FEATURES))
     assert model.input_names == list(HABITAT_FEATURES)
-    assert geoclf.evaluate(model, Samples(test_points, "species"))["accuracy"] > 0.85
+    assert geoclf.evaluate(model, Samples(test_points, "species")).accuracy > 0.85
     with pytest.raises(GeoclfError, match="attribute inputs \\(depth, temperature, vegetation, oxygen\\).*cannot draw a raster"):
         predict_raster(model, Grid.from_bounds(POND_EXTENT, model.crs, resolution=100), tmp_path / "c.tif")
     assert listing(tmp_path) == set()

@@ -6,7 +6,7 @@ from conftest import assert_one_line_error, listing
 from conftest import read_raster as read
 
 import geoclf
-from geoclf import Grid, predict_raster
+from geoclf import Grid, MapOutputs, predict_raster
 
 EXTENT = (199000.0, 549000.0, 201000.0, 551000.0)
 
@@ -35,10 +35,10 @@ def test_dask_matches_the_local_run_cell_for_cell(tmp_path, model, grid, dask_cl
 
     from geoclf.dask_windows import dask_results
 
-    predict_raster(model, grid, tmp_path / "local.tif", probabilities=tmp_path / "local_p.tif", confidence=tmp_path / "local_c.tif")
+    predict_raster(model, grid, MapOutputs(tmp_path / "local.tif", tmp_path / "local_p.tif", tmp_path / "local_c.tif"))
     with Client(dask_cluster) as client:
         predict_raster(
-            model, grid, tmp_path / "dask.tif", probabilities=tmp_path / "dask_p.tif", confidence=tmp_path / "dask_c.tif",
+            model, grid, MapOutputs(tmp_path / "dask.tif", tmp_path / "dask_p.tif", tmp_path / "dask_c.tif"),
             results=dask_results(client),
         )
     np.testing.assert_array_equal(read(tmp_path / "dask.tif"), read(tmp_path / "local.tif"))

@@ -5,9 +5,9 @@ import pytest
 from conftest import read_raster as read
 from rasterio.windows import Window
 
-from geoclf import GeoclfError, Grid, predict_raster
+from geoclf import GeoclfError, Grid, MapOutputs, predict_raster
 from geoclf.masks import build_mask
-from geoclf.raster import WindowPredictor
+from geoclf.windows import WindowPredictor
 
 EXTENT = (199000.0, 549000.0, 201000.0, 551000.0)
 
@@ -21,7 +21,7 @@ def grid(model):
 def test_hull_mask(tmp_path, model, grid):
     predict_raster(model, grid, tmp_path / "all.tif")
     area = build_mask("hull", None, model.sample_points, model.crs, grid.crs)
-    predict_raster(model, grid, tmp_path / "hull.tif", mask=area, probabilities=tmp_path / "p.tif")
+    predict_raster(model, grid, MapOutputs(tmp_path / "hull.tif", probabilities=tmp_path / "p.tif"), mask=area)
     masked, everything = read(tmp_path / "hull.tif", 1), read(tmp_path / "all.tif", 1)
     import shapely
 

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 
 from geoclf import GeoclfError, evaluate, predict_points, read_samples, spiral_samples
-from geoclf.evaluation import format_report
 from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 
@@ -30,21 +29,21 @@ def test_evaluate_matches_a_count_by_hand(model):
     report = evaluate(model, samples)
     truth = samples.labels
     predicted = np.asarray(model.classes)[model.predict(coordinates(samples.points))]
-    assert report["samples"] == 150
-    assert report["accuracy"] == pytest.approx((truth == predicted).mean())
-    matrix = np.asarray(report["confusion_matrix"])
+    assert report.samples == 150
+    assert report.accuracy == pytest.approx((truth == predicted).mean())
+    matrix = np.asarray(report.confusion_matrix)
     for i, t in enumerate(model.classes):
         for j, p in enumerate(model.classes):
             assert matrix[i, j] == np.sum((truth == t) & (predicted == p))
     for i, name in enumerate(model.classes):
-        row = report["per_class"][name]
+        row = report.per_class[name]
         assert row["recall"] == pytest.approx(matrix[i, i] / matrix[i].sum())
         assert row["precision"] == pytest.approx(matrix[i, i] / matrix[:, i].sum())
         assert row["support"] == 50
     expected_agreement = np.trace(matrix) / matrix.sum()
     chance = (matrix.sum(0) * matrix.sum(1)).sum() / matrix.sum() ** 2
-    assert report["kappa"] == pytest.approx((expected_agreement - chance) / (1 - chance))
-    text = format_report(report)
+    assert report.kappa == pytest.approx((expected_agreement - chance) / (1 - chance))
+    text = report.to_text()
     assert "kappa" in text and "diving beetle" in text and "confusion matrix" in text
 
 
@@ -56,7 +55,7 @@ def test_evaluate_refuses_labels_the_model_does_not_know(model):
 
 
 def test_training_points_are_classified_well(model, spiral_gpkg):
-    assert evaluate(model, read_samples(spiral_gpkg))["accuracy"] >= 0.98
+    assert evaluate(model, read_samples(spiral_gpkg)).accuracy >= 0.98
 
 
 def test_calibration_error_on_known_cases():
@@ -75,10 +74,10 @@ def test_calibration_error_on_known_cases():
 
 def test_evaluate_reports_calibration(model):
     report = evaluate(model, Samples(spiral_samples(per_class=50, seed=21), "species"))
-    bins = report["calibration"]["bins"]
+    bins = report.calibration["bins"]
     assert len(bins) == 10 and sum(b["count"] for b in bins) == 150
-    assert 0 <= report["calibration"]["ece"] < 0.2
-    assert "expected calibration error" in format_report(report)
+    assert 0 <= report.calibration["ece"] < 0.2
+    assert "expected calibration error" in report.to_text()
 
 
 def test_reliability_diagram_from_the_cli(cli, tmp_path, model_path, spiral_gpkg):

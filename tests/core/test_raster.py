@@ -12,11 +12,11 @@ from conftest import assert_one_line_error, listing
 from conftest import read_raster as read
 from rio_cogeo.cogeo import cog_validate
 
-from geoclf import GeoclfError, Grid, predict_raster
+from geoclf import GeoclfError, Grid, MapOutputs, MapSettings, predict_raster
 from geoclf.colors import rgb255
 from geoclf.grid import MAX_CELLS
-from geoclf.raster import confidence_of
 from geoclf.style import read_class_names
+from geoclf.windows import confidence_of
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_qml_sidecar_gives_a_paletted_legend(tmp_path, model, grid):
 
 
 def test_probabilities_are_named_bands_that_agree_with_the_classes(tmp_path, model, grid):
-    predict_raster(model, grid, tmp_path / "c.tif", probabilities=tmp_path / "p.tif")
+    predict_raster(model, grid, MapOutputs(tmp_path / "c.tif", probabilities=tmp_path / "p.tif"))
     with rasterio.open(tmp_path / "p.tif") as src:
         probs = src.read()
         assert src.descriptions == tuple(model.classes)
@@ -107,7 +107,7 @@ def test_existing_outputs_are_kept_without_overwrite(tmp_path, model, grid):
         predict_raster(model, grid, tmp_path / "classes.tif")
     assert (tmp_path / "classes.qml").read_text() == "mine"
     assert listing(tmp_path) == {"classes.qml"}
-    predict_raster(model, grid, tmp_path / "classes.tif", overwrite=True)
+    predict_raster(model, grid, MapOutputs(tmp_path / "classes.tif", overwrite=True))
     assert "paletted" in (tmp_path / "classes.qml").read_text()
 
 
@@ -122,7 +122,7 @@ def test_interruption_leaves_nothing_behind(tmp_path, model, stop):
             raise stop()
 
     with pytest.raises(stop):
-        predict_raster(model, grid, tmp_path / "classes.tif", probabilities=tmp_path / "probs.tif", progress=progress)
+        predict_raster(model, grid, MapOutputs(tmp_path / "classes.tif", probabilities=tmp_path / "probs.tif"), progress=progress)
     assert listing(tmp_path) == set()
 
 
@@ -173,17 +173,17 @@ def test_confidence_measures():
 
 
 def test_confidence_raster_is_the_top_probability(tmp_path, model, large_grid):
-    predict_raster(model, large_grid, tmp_path / "c.tif", probabilities=tmp_path / "p.tif", confidence=tmp_path / "conf.tif")
+    predict_raster(model, large_grid, MapOutputs(tmp_path / "c.tif", tmp_path / "p.tif", tmp_path / "conf.tif"))
     np.testing.assert_allclose(read(tmp_path / "conf.tif", 1), read(tmp_path / "p.tif").max(axis=0), rtol=1e-6)
-    predict_raster(model, large_grid, tmp_path / "e.tif", confidence=tmp_path / "ent.tif", confidence_measure="entropy")
+    predict_raster(model, large_grid, MapOutputs(tmp_path / "e.tif", confidence=tmp_path / "ent.tif"), settings=MapSettings(confidence_measure="entropy"))
     entropy = read(tmp_path / "ent.tif", 1)
     assert 0 <= np.nanmin(entropy) and np.nanmax(entropy) <= 1 + 1e-6
     assert not (tmp_path / "e_probs.tif").exists()
 
 
 def test_cog_is_valid_and_holds_the_same_map(tmp_path, model, large_grid):
-    predict_raster(model, large_grid, tmp_path / "plain.tif", probabilities=tmp_path / "plain_p.tif")
-    predict_raster(model, large_grid, tmp_path / "cog.tif", probabilities=tmp_path / "cog_p.tif", confidence=tmp_path / "cog_c.tif", cog=True)
+    predict_raster(model, large_grid, MapOutputs(tmp_path / "plain.tif", tmp_path / "plain_p.tif"))
+    predict_raster(model, large_grid, MapOutputs(tmp_path / "cog.tif", tmp_path / "cog_p.tif", tmp_path / "cog_c.tif"), settings=MapSettings(cog=True))
     for name in ("cog.tif", "cog_p.tif", "cog_c.tif"):
         valid, errors, _ = cog_validate(str(tmp_path / name))
         assert valid, (name, errors)

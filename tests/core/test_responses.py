@@ -92,7 +92,7 @@ def test_settings_follow_the_inputs_and_the_response():
     assert TrainingConfig(optimizer="sgd").settled(attribute, "smooth").weight_decay == 0.0  # measured for adam only
     assert TrainingConfig(response="smooth").fits(attribute) == 1 and TrainingConfig().fits(list(COORDINATE_INPUTS)) == 1
     assert TrainingConfig().fits(attribute) == 7  # 2 responses x 3 inner folds, then the model
-    with pytest.raises(GeoclfError, match="--response threshold describes the response to covariates or fields"):
+    with pytest.raises(GeoclfError, match="^response threshold describes the response to covariates or fields"):
         TrainingConfig(response="threshold").settled(list(COORDINATE_INPUTS))
 
 
@@ -161,7 +161,7 @@ def test_input_lasso_silences_an_input_that_carries_no_signal():
 def test_bad_feature_bins(cli, tmp_path, spiral_gpkg):
     assert_one_line_error(cli("train", spiral_gpkg, "--feature-bins", "1", "-o", tmp_path / "m.geoclf"), "--feature-bins must be 0")
     assert not (tmp_path / "m.geoclf").exists()
-    with pytest.raises(GeoclfError, match="--feature-bins must be 0"):
+    with pytest.raises(GeoclfError, match=r"^feature_bins must be in \[0, 256\], got -2"):
         TrainingConfig(feature_bins=-2).check()
     assert_one_line_error(cli("train", spiral_gpkg, "--input-lasso", "-1", "-o", tmp_path / "m.geoclf"), "--input-lasso must be zero")
     assert_one_line_error(

@@ -129,14 +129,14 @@ def test_a_class_of_3_samples_and_one_of_1_train_and_are_mapped(config):
 @pytest.mark.parametrize(
     "config, needle",
     [
-        (TrainingConfig(hidden=(0,)), "--hidden"),
-        (TrainingConfig(lr=0), "--lr"),
-        (TrainingConfig(epochs=0), "--epochs"),
-        (TrainingConfig(batch_size=0), "--batch-size"),
-        (TrainingConfig(val_fraction=1.0), "--val-fraction"),
+        (TrainingConfig(hidden=(0,)), "^hidden needs positive layer widths"),
+        (TrainingConfig(lr=0), "^lr must be positive, got 0"),
+        (TrainingConfig(epochs=0), r"^epochs must be in \[1, 100000\], got 0"),
+        (TrainingConfig(batch_size=0), "^batch_size must be at least 1, got 0"),
+        (TrainingConfig(val_fraction=1.0), r"^val_fraction must be in \[0, 1\), got 1.0"),
         (TrainingConfig(val_fraction=0.01), "a hold-out of 0.01 would take none; raise the validation share"),
-        (TrainingConfig(activation="gelu"), "--activation"),
-        (TrainingConfig(lr_schedule="step"), "--lr-schedule"),
+        (TrainingConfig(activation="gelu"), "^unknown activation 'gelu'; choose from relu, sigmoid, tanh"),
+        (TrainingConfig(lr_schedule="step"), "^unknown lr_schedule 'step'"),
     ],
 )
 def test_config_checks(config, needle):
@@ -146,6 +146,6 @@ def test_config_checks(config, needle):
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
 def test_cuda_without_gpu_is_a_clear_error():
-    with pytest.raises(GeoclfError, match="no CUDA GPU; use --device cpu or auto"):
+    with pytest.raises(GeoclfError, match="no CUDA GPU; use cpu or auto"):
         train(_samples(per_class=10), TrainingConfig(device="cuda"))
     assert geoclf.network.resolve_device("auto").type == "cpu"

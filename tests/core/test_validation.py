@@ -10,7 +10,7 @@ from conftest import assert_one_line_error
 from geoclf import GeoclfError, TrainingConfig, spiral_samples
 from geoclf.point_values import coordinates
 from geoclf.samples import Samples
-from geoclf.validation import assign_folds, cross_validate
+from geoclf.validation import CrossValidationReport, assign_folds, cross_validate
 
 FAST = TrainingConfig(epochs=30)
 
@@ -59,10 +59,15 @@ def test_spatial_folds_are_more_honest_than_random_ones():
     samples = Samples(spiral_samples(), "species")
     random = cross_validate(samples, FAST, folds=4, by="random")
     blocks = cross_validate(samples, FAST, folds=4, by="block")
-    assert random["summary"]["accuracy"]["mean"] > blocks["summary"]["accuracy"]["mean"]
-    assert len(random["per_fold"]) == 4 and sum(r["test_samples"] for r in random["per_fold"]) == 300
+    assert random.summary["accuracy"]["mean"] > blocks.summary["accuracy"]["mean"]
+    assert len(random.per_fold) == 4 and sum(r["test_samples"] for r in random.per_fold) == 300
     for metric in ("accuracy", "kappa", "macro_f1", "log_loss"):
-        assert set(random["summary"][metric]) == {"mean", "sd"}
+        assert set(random.summary[metric]) == {"mean", "sd"}
+    stored = json.loads(json.dumps(blocks.to_dict()))  # as the model file keeps it
+    assert CrossValidationReport.from_dict(stored) == blocks
+    line = blocks.summary_line()
+    assert line.startswith("4-fold cross-validation by block: accuracy ") and f"{blocks.summary['accuracy']['mean']:.3f}" in line
+    assert blocks.to_text().splitlines()[0] == "4-fold cross-validation by block"
 
 
 def test_a_fold_missing_a_class_is_reported_not_a_crash():
@@ -75,10 +80,10 @@ def test_a_fold_missing_a_class_is_reported_not_a_crash():
     )
     samples = Samples(gpd.GeoDataFrame(pd.concat([points, corner], ignore_index=True), crs=points.crs), "species")
     report = cross_validate(samples, FAST, folds=3, by="block", block_size=300.0)
-    lacking = [r for r in report["per_fold"] if "missing_classes" in r or "skipped" in r]
+    lacking = [r for r in report.per_fold if "missing_classes" in r or "skipped" in r]
     assert len(lacking) == 1 and lacking[0]["test_samples"] >= 6  # the fold holding the corner block
     assert lacking[0].get("missing_classes") == ["tadpole"] or "skipped" in lacking[0]
-    assert report["summary"]["accuracy"] is not None
+    assert report.summary["accuracy"] is not None
 
 
 def test_cli(cli, tmp_path, spiral_gpkg):

@@ -85,7 +85,7 @@ def test_train_from_a_file(provider, spiral, tmp_path):
     feedback.progressChanged.connect(progress.append)
     result = processing.run(
         "geoclf:trainclassifier",
-        {"INPUT": str(spiral), "LABEL": "species", "HIDDEN": "16,16", "ACTIVATION": 2, "EPOCHS": 30, "LEARNING_RATE": 0.02, "SEED": 4, "OUTPUT": str(out)},
+        {"INPUT": str(spiral), "LABEL": "species", "HIDDEN": "16,16", "ACTIVATION": 2, "EPOCHS": 30, "LR": 0.02, "SEED": 4, "OUTPUT": str(out)},
         feedback=feedback,
     )
     assert result["OUTPUT"] == str(out)
@@ -96,23 +96,65 @@ def test_train_from_a_file(provider, spiral, tmp_path):
     assert progress and max(progress) == 100
 
 
-def test_train_defaults_are_geoclfs(provider):
-    """The plugin passes every setting explicitly, so its defaults must be geoclf train's (TrainingConfig's)."""
+def test_every_setting_geoclf_describes_is_a_parameter_with_geoclfs_label_default_and_bounds(provider):
+    """Generated from geoclf's one declaration: the installed geoclf's `describe --json` is the plugin's description."""
     import subprocess
-    from pathlib import Path
 
-    from geoclf_processing.algorithms.train import DEFAULTS
+    from geoclf_processing.settings import description, map_settings, training_settings
 
-    script = "import json, dataclasses, geoclf; print(json.dumps(dataclasses.asdict(geoclf.TrainingConfig())))"
-    python = Path(GEOCLF).parent / "python"
-    library = json.loads(subprocess.run([str(python), "-c", script], check=True, capture_output=True, text=True).stdout)
-    library["hidden"] = ",".join(map(str, library["hidden"]))
-    assert DEFAULTS == {key: library[key] for key in DEFAULTS}
-    algorithm = provider.algorithm("trainclassifier")
-    assert algorithm.parameterDefinition("DROPOUT").defaultValue() == DEFAULTS["dropout"]
-    assert algorithm.parameterDefinition("WEIGHT_DECAY").defaultValue() == DEFAULTS["weight_decay"]
-    assert algorithm.parameterDefinition("FEATURE_BINS").defaultValue() == DEFAULTS["feature_bins"]
-    assert algorithm.parameterDefinition("RESPONSE").options()[algorithm.parameterDefinition("RESPONSE").defaultValue()] == DEFAULTS["response"]
+    described = json.loads(subprocess.run([GEOCLF, "describe", "--json"], check=True, capture_output=True, text=True).stdout)
+    assert described == description(), "run `make plugin-description`"
+    for algorithm_name, settings in (("trainclassifier", training_settings()), ("predictclassraster", map_settings())):
+        _assert_parameters_match(provider.algorithm(algorithm_name), settings)
+
+
+def _assert_parameters_match(algorithm, settings):
+    from geoclf_processing.settings import parameter_name
+
+    for setting in settings:
+        parameter = algorithm.parameterDefinition(parameter_name(setting))
+        assert parameter is not None, setting["name"]
+        assert parameter.description() == setting["label"] and setting["help"] in parameter.help()
+        default = parameter.defaultValue()
+        if setting["choices"]:
+            assert parameter.options()[default] == setting["default"]
+        else:
+            assert default == setting["default"], setting["name"]
+        assert bool(parameter.flags() & parameter.FlagOptional) == setting["optional"], setting["name"]
+        assert bool(parameter.flags() & parameter.FlagAdvanced) == setting["advanced"], setting["name"]
+        if setting["kind"] in ("int", "float") and setting["minimum"] is not None:
+            assert parameter.minimum() == setting["minimum"], setting["name"]
+
+
+# One value other than the default for every setting; a setting declared in geoclf and missing here fails the test.
+CHANGED = {
+    "scaling": "minmax", "hidden": "8,8", "activation": "tanh", "optimizer": "sgd", "lr": 0.05, "epochs": 7, "batch_size": 16,
+    "lr_schedule": "constant", "seed": 3, "val_fraction": 0.25, "device": "auto", "encoding": "fourier", "encoding_frequencies": 4,
+    "encoding_scale": 0.5, "residual": True, "dropout": 0.1, "response": "smooth", "weight_decay": 0.01, "feature_bins": 4,
+    "input_lasso": 0.001, "class_weight": "balanced", "patience": 3, "calibrate": False,
+}
+
+
+def test_every_setting_changed_in_the_dialog_reaches_the_model_file(provider, tmp_path):
+    from geoclf_processing.settings import parameter_name, training_settings
+
+    settings = training_settings()
+    assert {setting["name"] for setting in settings} == set(CHANGED)
+    parameters = {}
+    for setting in settings:
+        value = CHANGED[setting["name"]]
+        assert value != setting["default"], setting["name"]
+        parameters[parameter_name(setting)] = setting["choices"].index(value) if setting["choices"] else value
+    rng = np.random.default_rng(0)
+    layer = memory_points(
+        [(200000 + x, 550000 + y, "crayfish" if x > 0 else "tadpole", float(d)) for x, y, d in rng.uniform(-500, 500, (60, 3))],
+        fields="species:string&field=depth:double",
+    )
+    out = tmp_path / "changed.geoclf"
+    processing.run("geoclf:trainclassifier", {"INPUT": layer.id(), "LABEL": "species", "FEATURES": ["depth"], **parameters, "OUTPUT": str(out)})
+    training = model_info(out)["training"]
+    recorded = {name: ",".join(map(str, training[name])) if name == "hidden" else training[name] for name in CHANGED}
+    assert recorded == CHANGED
 
 
 def test_train_with_the_better_model_options_and_cross_validation(provider, spiral, tmp_path):
@@ -267,6 +309,13 @@ def test_a_geoclf_error_becomes_a_processing_exception(provider, tmp_path):
     assert listing(tmp_path) == set()
 
 
+def test_a_setting_error_names_the_dialogs_labels_not_the_command_lines_flags(provider, spiral, tmp_path):
+    with pytest.raises(QgsProcessingException) as caught:
+        processing.run("geoclf:trainclassifier", {"INPUT": str(spiral), "LABEL": "species", "PATIENCE": 5, "OUTPUT": str(tmp_path / "x.geoclf")})
+    assert str(caught.value) == "'Patience' watches the hold-out loss, but there is no hold-out; give 'Validation share' (e.g. 0.2)"
+    assert listing(tmp_path) == set()
+
+
 def test_cancel_stops_geoclf_and_leaves_no_output(provider, model_file, tmp_path):
     feedback = QgsProcessingFeedback()
     feedback.progressChanged.connect(lambda value: feedback.cancel() if value > 0 else None)
@@ -340,6 +389,16 @@ def test_predict_raster_with_confidence_masks_and_cog(provider, model_file, tmp_
     assert (inside != 255).mean() > 0.5 and np.isnan(conf[codes == 255]).all()
     assert np.nanmin(conf) >= 1 / 3 - 1e-6 and np.nanmax(conf) <= 1 + 1e-6
     assert gdal.Open(str(out)).GetRasterBand(1).GetOverviewCount() > 0
+    entropy, cli = tmp_path / "entropy.tif", tmp_path / "cli_entropy.tif"  # a map setting set in the dialog reaches geoclf
+    processing.run(
+        "geoclf:predictclassraster",
+        {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 20, "OUTPUT": str(tmp_path / "e.tif"),
+         "CONFIDENCE": str(entropy), "CONFIDENCE_MEASURE": 1, "DEVICE": 2},
+    )
+    geoclf("predict-raster", ",".join(map(str, EXTENT)), "-m", model_file, "-o", tmp_path / "cli.tif", "--resolution", 20,
+           "--confidence", cli, "--confidence-measure", "entropy", "-q")
+    np.testing.assert_array_equal(read_band(entropy), read_band(cli))
+    assert np.nanmin(read_band(entropy)) < 1 / 3  # entropy's scale, not the top probability's
     hull = tmp_path / "hull.tif"
     processing.run("geoclf:predictclassraster", {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 20, "OUTPUT": str(hull), "HULL": True})
     assert 0 < (read_band(hull) == 255).mean() < 1
@@ -380,20 +439,18 @@ def test_predict_raster_with_other_covariate_rasters_and_resampling(provider, tm
     import subprocess
     from pathlib import Path
 
-    from geoclf_processing.algorithms.predict_raster import RESAMPLINGS
+    from geoclf_processing.settings import map_settings
 
+    resamplings = next(setting["choices"] for setting in map_settings() if setting["name"] == "resampling")
     python = Path(GEOCLF).parent / "python"
     script = (
         "import sys, json, rasterio, geoclf; from geoclf.datasets import write_pond_rasters, pond_samples; "
-        "from geoclf.grid_values import RESAMPLINGS; "
         "geoclf.write_points(pond_samples(200), sys.argv[1] + '/s.gpkg', 'samples'); write_pond_rasters(sys.argv[1]); "
         "src = rasterio.open(sys.argv[1] + '/depth.tif'); profile = src.profile; d = src.read(1); src.close(); "
         "data = d.copy(); data[d != profile['nodata']] *= 0.5; "
-        "out = rasterio.open(sys.argv[1] + '/shallow.tif', 'w', **profile); out.write(data, 1); out.close(); "
-        "print(json.dumps(list(RESAMPLINGS)))"
+        "out = rasterio.open(sys.argv[1] + '/shallow.tif', 'w', **profile); out.write(data, 1); out.close()"
     )
-    done = subprocess.run([str(python), "-c", script, str(tmp_path)], check=True, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
-    assert sorted(RESAMPLINGS) == sorted(json.loads(done.stdout))  # the plugin offers exactly geoclf's choices
+    subprocess.run([str(python), "-c", script, str(tmp_path)], check=True, env={"PATH": "/usr/bin:/bin"})
     model = tmp_path / "depth.geoclf"
     geoclf("train", tmp_path / "s.gpkg", "--covariate", f"depth={tmp_path / 'depth.tif'}", "--no-xy", "--epochs", 20, "-o", model, "-q")
 
@@ -401,7 +458,7 @@ def test_predict_raster_with_other_covariate_rasters_and_resampling(provider, tm
     replacement = f"depth={tmp_path / 'shallow.tif'}"
     processing.run(
         "geoclf:predictclassraster",
-        {"MODEL": str(model), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 25, "RESAMPLING": RESAMPLINGS.index("nearest"),
+        {"MODEL": str(model), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 25, "RESAMPLING": resamplings.index("nearest"),
          "COVARIATES": f"\n{replacement}\n", "OUTPUT": str(plugin)},
     )
     geoclf("predict-raster", ",".join(map(str, EXTENT)), "-m", model, "-o", cli, "--resolution", 25, "--resampling", "nearest",

@@ -5,7 +5,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
@@ -16,9 +15,8 @@ from qgis.core import (
 )
 
 from ..runner import run_geoclf
+from ..settings import map_settings, setting_arguments, setting_parameter, settings_help
 from .base import GeoclfAlgorithm
-
-RESAMPLINGS = ["nearest", "bilinear", "cubic", "average"]  # geoclf's --resampling choices
 
 
 class ClassStyle(QgsProcessingLayerPostProcessorInterface):
@@ -65,16 +63,20 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         "<b>Mask layer</b> (optional): draw only inside these polygons; cells outside are nodata.<br>"
         "<b>Only inside the hull of the samples</b>: draw only inside the convex hull of the training points.<br>"
         "<b>Maximum distance from a sample</b>: draw only this close (model CRS units) to a training point; 0 = everywhere.<br>"
-        "<b>Cloud Optimized GeoTIFF</b>: write COGs with overviews (mode resampling for classes).<br><br>"
+        "<br>"
         "A model trained with covariate rasters reads them from where they were at training time, "
         "reprojected and resampled onto the grid (<b>Covariate resampling</b>); cells where one is nodata are nodata. "
         "<b>Covariate rasters to use instead</b>: one NAME=PATH[:BAND] per line points an input at another "
-        "raster, a new year's data say."
+        "raster, a new year's data say.<br><br>"
+        "geoclf predict-raster's settings:<br>"
     )
 
     MODEL, EXTENT, PIXEL_SIZE, OUTPUT, PROBABILITIES = "MODEL", "EXTENT", "PIXEL_SIZE", "OUTPUT", "PROBABILITIES"
-    CONFIDENCE, MASK, HULL, MAX_DISTANCE, COG = "CONFIDENCE", "MASK", "HULL", "MAX_DISTANCE", "COG"
-    LIKE, SIZE, RESAMPLING, COVARIATES = "LIKE", "SIZE", "RESAMPLING", "COVARIATES"
+    CONFIDENCE, MASK, HULL, MAX_DISTANCE = "CONFIDENCE", "MASK", "HULL", "MAX_DISTANCE"
+    LIKE, SIZE, COVARIATES = "LIKE", "SIZE", "COVARIATES"
+
+    def shortHelpString(self):  # noqa: N802
+        return self.HELP + settings_help(map_settings())
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(self.MODEL, "Model file", extension="geoclf"))
@@ -100,10 +102,8 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
                 self.MAX_DISTANCE, "Maximum distance from a sample (0 = everywhere)", QgsProcessingParameterNumber.Double, 0.0, minValue=0.0
             )
         )
-        self.addParameter(QgsProcessingParameterBoolean(self.COG, "Cloud Optimized GeoTIFF", defaultValue=False))
-        self.addParameter(
-            QgsProcessingParameterEnum(self.RESAMPLING, "Covariate resampling", RESAMPLINGS, defaultValue=RESAMPLINGS.index("bilinear"))
-        )
+        for setting in map_settings():  # covariate resampling, confidence measure, COG, device, huge grids
+            self.addParameter(setting_parameter(setting))
         self.addParameter(
             QgsProcessingParameterString(self.COVARIATES, "Covariate rasters to use instead (NAME=PATH[:BAND], one per line)", multiLine=True, optional=True)
         )
@@ -119,7 +119,6 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         size = self.parameterAsString(parameters, self.SIZE, context).strip()
         if size:
             arguments += ["--size", size]
-        arguments += ["--resampling", RESAMPLINGS[self.parameterAsEnum(parameters, self.RESAMPLING, context)]]
         for line in self.parameterAsString(parameters, self.COVARIATES, context).splitlines():
             if line.strip():
                 arguments += ["--covariate", line.strip()]
@@ -129,8 +128,7 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         if confidence:
             arguments += ["--confidence", confidence]
         arguments += self._mask_arguments(parameters, context, feedback)
-        if self.parameterAsBoolean(parameters, self.COG, context):
-            arguments.append("--cog")
+        arguments += setting_arguments(self, parameters, context, map_settings())
         run_geoclf(arguments, feedback)
         if context.willLoadLayerOnCompletion(output):
             details = context.layerToLoadOnCompletionDetails(output)

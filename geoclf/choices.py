@@ -1,0 +1,22 @@
+"""The names and limits a setting may take, in a module that imports nothing heavy.
+
+As rasterio's `enums.py`: the vocabulary the library checks against, the command
+line offers (without importing torch, so `geoclf --help` answers at once) and
+`geoclf describe` hands to the QGIS plugin.
+"""
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+OPTIMIZERS = ("adam", "sgd")  # adam is AdamW: weight decay decoupled from the step
+LR_SCHEDULES = ("cosine", "constant")
+DEVICES = ("cpu", "cuda", "auto")
+SCALINGS = ("standard", "minmax")
+ENCODINGS = ("none", "fourier", "sinusoidal")
+RESPONSES = ("auto", "threshold", "smooth")
+CLASS_WEIGHTS = ("none", "balanced")
+FOLD_METHODS = ("block", "cluster", "random")  # cross-validation folds; block first, the default: random ones flatter a map
+RESAMPLINGS = ("nearest", "bilinear", "cubic", "average")  # of covariate rasters onto the map's grid
+CONFIDENCE_MEASURES = ("top", "entropy")
+
+MAX_FEATURE_BINS = 256
+MAX_FREQUENCIES = 256  # more are no sharper, and sinusoidal octaves beyond overflow float
+MAX_EPOCHS = 100_000

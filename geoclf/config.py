@@ -210,9 +210,18 @@ class MapSettings:
                         "Cloud Optimized GeoTIFF", advanced=False)
     device: str = setting("cpu", "Where to classify: cpu, cuda, or auto (cuda when there is one).", "Device", choices=DEVICES)
     force: bool = setting(False, "Allow grids over the size limit.", "Allow huge grids")
+    workers: int | None = setting(
+        None, "Compute the windows on a local Dask cluster of this many worker processes (needs dask[distributed]).",
+        "Dask workers", minimum=1,
+    )
+    scheduler: str | None = setting(
+        None, "Compute the windows on an existing Dask cluster at this address (tcp://HOST:PORT).", "Dask scheduler",
+    )
 
     def check(self) -> None:
         check_settings(self)
+        if self.workers is not None and self.scheduler:
+            raise SettingError("give either {scheduler} (an existing Dask cluster) or {workers} (a local one), not both")
 
 
 def _has_covariates(inputs: list[InputSpec]) -> bool:

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from rasterio.windows import Window
 
-from .errors import GeoclfError
+from .errors import GeoclfError, SettingError
 from .windows import WindowPredictor, WindowResult
 
 IN_FLIGHT_PER_WORKER = 4
@@ -29,11 +29,9 @@ def dask_client(scheduler: str | None = None, workers: int | None = None):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise GeoclfError("--scheduler and --workers need dask.distributed: pip install 'dask[distributed]'") from None
+        raise SettingError("{scheduler} and {workers} need dask.distributed: pip install 'dask[distributed]'") from None
     if (scheduler is None) == (workers is None):
-        raise GeoclfError("give either --scheduler ADDRESS (an existing cluster) or --workers N (a local one)")
-    if workers is not None and workers < 1:
-        raise GeoclfError(f"--workers must be at least 1, got {workers}")
+        raise SettingError("give either {scheduler} (an existing Dask cluster) or {workers} (a local one), not both")
     with contextlib.ExitStack() as stack:
         if workers is not None:
             cluster = stack.enter_context(

@@ -66,8 +66,9 @@ def predict_raster(
 
     `outputs` is a MapOutputs, or the class map's path alone. A cell where any input is
     missing (a covariate's nodata, or outside its raster) or outside `mask` is nodata.
-    `results` computes the windows elsewhere (geoclf.dask_windows); by default they are
-    computed here, one after the other. `progress(done, total)` counts cells.
+    The windows are computed here, one after the other, or on a Dask cluster when the
+    settings name one (geoclf.dask_windows), or by `results(predictor, windows)` when
+    given. `progress(done, total)` counts cells.
     """
     settings.check()
     if not isinstance(outputs, MapOutputs):
@@ -87,6 +88,10 @@ def predict_raster(
     windows = list(grid.windows(BLOCK))
     with contextlib.ExitStack() as stack:
         stack.callback(predictor.close)
+        if results is None and (settings.workers is not None or settings.scheduler):
+            from .dask_windows import dask_client, dask_results
+
+            results = dask_results(stack.enter_context(dask_client(settings.scheduler or None, settings.workers)))
         # GDAL's block cache defaults to 5% of RAM; capped, memory stays flat for any grid size.
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         final = {name: stack.enter_context(atomic_output(path, outputs.overwrite)) for name, path in paths.items()}

@@ -25,7 +25,18 @@ def description() -> dict:
         "training_settings": describe_settings(TrainingConfig),
         "fold_methods": list(FOLD_METHODS),
         "map_settings": describe_settings(MapSettings),
+        "command_options": {name: command_options(name) for name in PLUGIN_COMMANDS},
     }
+
+
+PLUGIN_COMMANDS = ("train", "predict-raster", "predict-points", "evaluate")  # the commands the QGIS plugin runs
+
+
+def command_options(name: str) -> list[str]:
+    """Every option of `geoclf NAME` by its long flag, so the plugin's tests can check each has its parameter."""
+    from .main import cli
+
+    return [max(param.opts, key=len) for param in cli.commands[name].params if isinstance(param, click.Option)]
 
 
 @click.command()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import click
 
 from ..config import MapSettings
@@ -31,14 +29,12 @@ from .options import (
 @click.option("--confidence", type=click.Path(dir_okay=False), help="Also write the model's confidence per cell (float32).")
 @click.option("--mask", help="Draw only inside this polygon layer, or inside the 'hull' of the training samples.")
 @click.option("--max-distance", type=float, help="Draw only within this distance (grid CRS units) of a training sample.")
-@click.option("--scheduler", help="Compute windows on an existing Dask cluster (tcp://HOST:PORT).")
-@click.option("--workers", type=int, help="Compute windows on a local Dask cluster of N worker processes.")
 @setting_options(MapSettings)
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 @progress_options
 @debug_option
 def predict_raster(extent, model_path, output, resolution, size, like, probabilities, covariates, confidence, mask, max_distance,
-                   scheduler, workers, overwrite, quiet, progress_mode, **settings):
+                   overwrite, quiet, progress_mode, **settings):
     """Classify every cell of a grid into a GeoTIFF class map.
 
     EXTENT is xmin,ymin,xmax,ymax in the model's CRS, optionally followed by
@@ -58,17 +54,13 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     grid = resolve_grid(extent, model.crs, resolution, numbers(size, int, 2, "--size") if size else None, like)
     area = build_mask(mask, max_distance, model.sample_points, model.crs, grid.crs)
     progress = Progress(progress_mode_of(quiet, progress_mode), grid.cells, "classifying", "cells")
-    with contextlib.ExitStack() as stack:
-        results = None
-        if scheduler is not None or workers is not None:
-            from ..dask_windows import dask_client, dask_results
-
-            results = dask_results(stack.enter_context(dask_client(scheduler, workers)))
-        stack.callback(progress.close)
+    try:
         draw(
             model, grid, MapOutputs(output, probabilities, confidence, overwrite), settings=settings, mask=area,
-            progress=lambda done, total: progress.update_to(done), results=results,
+            progress=lambda done, total: progress.update_to(done),
         )
+    finally:
+        progress.close()
     xres, yres = grid.resolution
     click.echo(f"wrote {grid.width} x {grid.height} class map ({xres:g} x {yres:g} cells, {len(model.classes)} classes) to {output}")
     if probabilities:

@@ -65,7 +65,7 @@ def setting_parameter(setting):
             bounds["maxValue"] = high
         parameter = QgsProcessingParameterNumber(name, label, number, default, setting["optional"], **bounds)
     else:
-        parameter = QgsProcessingParameterString(name, label, defaultValue=default)
+        parameter = QgsProcessingParameterString(name, label, defaultValue=default, optional=setting["optional"])
     parameter.setHelp(setting["help"] + (" Empty: geoclf chooses." if setting["optional"] else ""))
     if setting["advanced"]:
         parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
@@ -96,6 +96,8 @@ def setting_arguments(algorithm, parameters, context, settings):
             value = algorithm.parameterAsInt(parameters, name, context) if kind == "int" else algorithm.parameterAsDouble(parameters, name, context)
         else:
             value = algorithm.parameterAsString(parameters, name, context).strip()
+            if not value and setting["optional"]:
+                continue
         if value == setting["default"]:
             continue
         if kind == "bool":

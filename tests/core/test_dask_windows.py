@@ -65,7 +65,7 @@ def test_dask_with_covariates_and_a_mask_through_the_cli(cli, tmp_path, dask_clu
 
 def test_dask_errors(cli, tmp_path, model_path):
     both = cli("predict-raster", "-m", model_path, "-o", tmp_path / "c.tif", "--workers", "2", "--scheduler", "tcp://127.0.0.1:1")
-    assert_one_line_error(both, "either --scheduler ADDRESS")
+    assert_one_line_error(both, "give either --scheduler (an existing Dask cluster) or --workers (a local one), not both")
     nowhere = cli("predict-raster", "-m", model_path, "-o", tmp_path / "c.tif", "--scheduler", "tcp://127.0.0.1:1")
     assert_one_line_error(nowhere, "cannot reach the Dask scheduler at tcp://127.0.0.1:1")
     assert listing(tmp_path) == set()

@@ -76,6 +76,8 @@ def test_the_plugins_description_is_what_describe_prints_now():
         (TrainingConfig(scaling="robust"), "scaling", "'robust'; choose from standard, minmax"),
         (TrainingConfig(patience=5), "patience", "watches the hold-out loss"),
         (MapSettings(resampling="lanczos"), "resampling", "'lanczos'; choose from nearest, bilinear, cubic, average"),
+        (MapSettings(workers=0), "workers", "must be at least 1, got 0"),
+        (MapSettings(workers=2, scheduler="tcp://127.0.0.1:1"), "workers", "not both"),
     ],
 )
 def test_a_broken_setting_is_named_by_its_field_and_each_front_end_shows_its_own_name(config, field, fragment):

@@ -126,6 +126,41 @@ def _assert_parameters_match(algorithm, settings):
             assert parameter.minimum() == setting["minimum"], setting["name"]
 
 
+# The options of the commands the plugin runs, by the parameter behind each (settings aside: their parameters are
+# generated); a new option with no parameter here fails the test below.
+PLUGIN_SETS_ITSELF = {"--overwrite", "--progress", "--quiet", "--debug", "--json"}
+PARAMETER_OF_OPTION = {
+    "trainclassifier": ("train", {
+        "--output": "OUTPUT", "--layer": "INPUT", "--label": "LABEL", "--features": "FEATURES", "--covariate": "COVARIATES",
+        "--no-xy": "USE_XY", "--cv": "CV_FOLDS", "--cv-by": "CV_BY", "--cv-block-size": "CV_BLOCK_SIZE",
+    }),
+    "predictclassraster": ("predict-raster", {
+        "--model": "MODEL", "--output": "OUTPUT", "--resolution": "PIXEL_SIZE", "--size": "SIZE", "--like": "LIKE",
+        "--probabilities": "PROBABILITIES", "--covariate": "COVARIATES", "--confidence": "CONFIDENCE", "--mask": "MASK",
+        "--max-distance": "MAX_DISTANCE",
+    }),
+    "predictpoints": ("predict-points", {"--output": "OUTPUT", "--layer": "INPUT", "--covariate": "COVARIATES"}),
+    "evaluate": ("evaluate", {
+        "--layer": "INPUT", "--label": "LABEL", "--covariate": "COVARIATES", "--output": "OUTPUT", "--reliability-plot": "RELIABILITY_PLOT",
+    }),
+}
+
+
+def test_every_option_of_the_commands_the_plugin_runs_has_its_parameter(provider):
+    from geoclf_processing.settings import description, map_settings, parameter_name, training_settings
+
+    generated = {setting["flag"]: parameter_name(setting) for setting in training_settings() + map_settings()}
+    for algorithm_name, (command, by_hand) in PARAMETER_OF_OPTION.items():
+        algorithm = provider.algorithm(algorithm_name)
+        for flag in description()["command_options"][command]:
+            if flag in PLUGIN_SETS_ITSELF:
+                continue
+            name = generated.get(flag) if command in ("train", "predict-raster") else None
+            name = name or by_hand.get(flag)
+            assert name is not None, f"geoclf {command} {flag} has no parameter in {algorithm_name}"
+            assert algorithm.parameterDefinition(name) is not None, (command, flag, name)
+
+
 # One value other than the default for every setting; a setting declared in geoclf and missing here fails the test.
 CHANGED = {
     "scaling": "minmax", "hidden": "8,8", "activation": "tanh", "optimizer": "sgd", "lr": 0.05, "epochs": 7, "batch_size": 16,
@@ -290,8 +325,11 @@ def test_predict_points_from_a_memory_layer_in_another_crs(provider, model_file,
 
 @pytest.mark.parametrize("suffix", [".html", ".json"])
 def test_evaluate_writes_a_report(provider, model_file, spiral, tmp_path, suffix):
-    out = tmp_path / f"report{suffix}"
-    result = processing.run("geoclf:evaluate", {"MODEL": str(model_file), "INPUT": str(spiral), "OUTPUT": str(out)})
+    out, plot = tmp_path / f"report{suffix}", tmp_path / "reliability.png"
+    result = processing.run(
+        "geoclf:evaluate", {"MODEL": str(model_file), "INPUT": str(spiral), "OUTPUT": str(out), "RELIABILITY_PLOT": str(plot)}
+    )
+    assert result["RELIABILITY_PLOT"] == str(plot) and plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     cli = json.loads(geoclf("evaluate", model_file, spiral, "--json").stdout)
     assert result["ACCURACY"] == pytest.approx(cli["accuracy"]) and result["KAPPA"] == pytest.approx(cli["kappa"])
     text = out.read_text()

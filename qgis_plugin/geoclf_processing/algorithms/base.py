@@ -1,6 +1,17 @@
 """What every geoclf algorithm shares: naming, help, and the input-layer hand-over."""
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterString,
+)
+
+COVARIATES = "COVARIATES"
+COVARIATES_HELP = (
+    "<b>Covariate rasters to use instead</b> (optional): one NAME=PATH[:BAND] per line points the model's input "
+    "NAME at another raster, a new year's data say."
+)
 
 
 class GeoclfAlgorithm(QgsProcessingAlgorithm):
@@ -46,3 +57,21 @@ class GeoclfAlgorithm(QgsProcessingAlgorithm):
 
 def layer_arguments(layer):
     return ["--layer", layer] if layer else []
+
+
+def covariates_parameter():
+    """Covariate rasters to read instead of those the model was trained on (geoclf's --covariate), one per line."""
+    parameter = QgsProcessingParameterString(
+        COVARIATES, "Covariate rasters to use instead (NAME=PATH[:BAND], one per line)", multiLine=True, optional=True
+    )
+    parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    return parameter
+
+
+def covariate_arguments(algorithm, parameters, context):
+    return [
+        argument
+        for line in algorithm.parameterAsString(parameters, COVARIATES, context).splitlines()
+        if line.strip()
+        for argument in ("--covariate", line.strip())
+    ]

@@ -10,7 +10,13 @@ from qgis.core import (
 )
 
 from ..runner import run_geoclf
-from .base import GeoclfAlgorithm, layer_arguments
+from .base import (
+    COVARIATES_HELP,
+    GeoclfAlgorithm,
+    covariate_arguments,
+    covariates_parameter,
+    layer_arguments,
+)
 
 
 class EvaluateAlgorithm(GeoclfAlgorithm):
@@ -22,16 +28,25 @@ class EvaluateAlgorithm(GeoclfAlgorithm):
         "<b>Model file</b>: a .geoclf model.<br>"
         "<b>Labelled points</b>: points with their true class.<br>"
         "<b>Label field</b> (optional): the field with the true class; by default the field the model was trained on.<br>"
-        "<b>Report</b>: an .html page or a .json file, chosen by the extension."
+        "<b>Report</b>: an .html page or a .json file, chosen by the extension.<br>"
+        "<b>Reliability diagram</b> (optional): a PNG of the predicted probabilities against how often they were right.<br>"
+        + COVARIATES_HELP
     )
 
     MODEL, INPUT, LABEL, OUTPUT, ACCURACY, KAPPA = "MODEL", "INPUT", "LABEL", "OUTPUT", "ACCURACY", "KAPPA"
+    RELIABILITY_PLOT = "RELIABILITY_PLOT"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(self.MODEL, "Model file", extension="geoclf"))
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Labelled points", [QgsProcessing.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterField(self.LABEL, "Label field", parentLayerParameterName=self.INPUT, optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, "Report", "HTML files (*.html);;JSON files (*.json)"))
+        self.addParameter(
+            QgsProcessingParameterFileDestination(
+                self.RELIABILITY_PLOT, "Reliability diagram", "PNG files (*.png)", optional=True, createByDefault=False
+            )
+        )
+        self.addParameter(covariates_parameter())
         self.addOutput(QgsProcessingOutputNumber(self.ACCURACY, "Overall accuracy"))
         self.addOutput(QgsProcessingOutputNumber(self.KAPPA, "Cohen's kappa"))
 
@@ -42,6 +57,13 @@ class EvaluateAlgorithm(GeoclfAlgorithm):
         arguments = ["evaluate", self.parameterAsFile(parameters, self.MODEL, context), path, *layer_arguments(layer)]
         if label:
             arguments += ["--label", label]
+        arguments += covariate_arguments(self, parameters, context)
+        plot = self.parameterAsFileOutput(parameters, self.RELIABILITY_PLOT, context)
+        if plot:
+            arguments += ["--reliability-plot", plot]
         # geoclf writes the report (HTML or JSON, by the extension) and prints its figures for the outputs below
         report = json.loads(run_geoclf([*arguments, "--json", "-o", output, "--overwrite"], feedback, progress=False))
-        return {self.OUTPUT: output, self.ACCURACY: report["accuracy"], self.KAPPA: report["kappa"]}
+        results = {self.OUTPUT: output, self.ACCURACY: report["accuracy"], self.KAPPA: report["kappa"]}
+        if plot:
+            results[self.RELIABILITY_PLOT] = plot
+        return results

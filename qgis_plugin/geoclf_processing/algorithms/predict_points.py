@@ -6,7 +6,13 @@ from qgis.core import (
 )
 
 from ..runner import run_geoclf
-from .base import GeoclfAlgorithm, layer_arguments
+from .base import (
+    COVARIATES_HELP,
+    GeoclfAlgorithm,
+    covariate_arguments,
+    covariates_parameter,
+    layer_arguments,
+)
 
 
 class PredictPointsAlgorithm(GeoclfAlgorithm):
@@ -18,7 +24,7 @@ class PredictPointsAlgorithm(GeoclfAlgorithm):
         "<b>Model file</b>: a .geoclf model from 'Train classifier'.<br>"
         "<b>Point layer</b>: the points to classify, in any CRS (they are reprojected to the model's CRS "
         "for prediction and keep their own CRS in the output); they must have a CRS when the model has one.<br>"
-        "<b>Classified points</b>: the GeoPackage to write."
+        "<b>Classified points</b>: the GeoPackage to write.<br>" + COVARIATES_HELP
     )
 
     MODEL, INPUT, OUTPUT = "MODEL", "INPUT", "OUTPUT"
@@ -27,13 +33,14 @@ class PredictPointsAlgorithm(GeoclfAlgorithm):
         self.addParameter(QgsProcessingParameterFile(self.MODEL, "Model file", extension="geoclf"))
         self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Point layer", [QgsProcessing.TypeVectorPoint]))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, "Classified points", QgsProcessing.TypeVectorPoint))
+        self.addParameter(covariates_parameter())
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         path, layer = self.point_layer_for_geoclf(parameters, self.INPUT, context, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         run_geoclf(
             ["predict-points", self.parameterAsFile(parameters, self.MODEL, context), path, *layer_arguments(layer),
-             "-o", output, "--overwrite"],
+             *covariate_arguments(self, parameters, context), "-o", output, "--overwrite"],
             feedback,
             progress=False,
         )

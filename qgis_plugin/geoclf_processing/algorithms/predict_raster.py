@@ -16,7 +16,7 @@ from qgis.core import (
 
 from ..runner import run_geoclf
 from ..settings import map_settings, setting_arguments, setting_parameter, settings_help
-from .base import GeoclfAlgorithm
+from .base import GeoclfAlgorithm, covariate_arguments, covariates_parameter
 
 
 class ClassStyle(QgsProcessingLayerPostProcessorInterface):
@@ -73,7 +73,7 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
 
     MODEL, EXTENT, PIXEL_SIZE, OUTPUT, PROBABILITIES = "MODEL", "EXTENT", "PIXEL_SIZE", "OUTPUT", "PROBABILITIES"
     CONFIDENCE, MASK, HULL, MAX_DISTANCE = "CONFIDENCE", "MASK", "HULL", "MAX_DISTANCE"
-    LIKE, SIZE, COVARIATES = "LIKE", "SIZE", "COVARIATES"
+    LIKE, SIZE = "LIKE", "SIZE"
 
     def shortHelpString(self):  # noqa: N802
         return self.HELP + settings_help(map_settings())
@@ -104,9 +104,7 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         )
         for setting in map_settings():  # covariate resampling, confidence measure, COG, device, huge grids
             self.addParameter(setting_parameter(setting))
-        self.addParameter(
-            QgsProcessingParameterString(self.COVARIATES, "Covariate rasters to use instead (NAME=PATH[:BAND], one per line)", multiLine=True, optional=True)
-        )
+        self.addParameter(covariates_parameter())
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
@@ -119,9 +117,7 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         size = self.parameterAsString(parameters, self.SIZE, context).strip()
         if size:
             arguments += ["--size", size]
-        for line in self.parameterAsString(parameters, self.COVARIATES, context).splitlines():
-            if line.strip():
-                arguments += ["--covariate", line.strip()]
+        arguments += covariate_arguments(self, parameters, context)
         if probabilities:
             arguments += ["--probabilities", probabilities]
         confidence = self.parameterAsOutputLayer(parameters, self.CONFIDENCE, context)

@@ -37,13 +37,14 @@ class TrainAlgorithm(GeoclfAlgorithm):
         "<b>Model file</b>: where to write the model (.geoclf); its CRS is the layer's.<br><br>"
         "<b>Cross-validation folds</b> (advanced; 0: none): before training, train and test on that many folds; the "
         "figures are shown in the log and stored in the model file. <b>Fold method</b>: square blocks, k-means clusters "
-        "of the coordinates, or random (which flatters the model).<br><br>"
+        "of the coordinates, or random (which flatters the model). <b>Fold block size</b> (empty: the extent's longer "
+        "side / (2 x folds)): the side of a block, in the layer's CRS units.<br><br>"
         "geoclf's training settings (as `geoclf train --help` lists them; those left empty are chosen by geoclf "
         "for the inputs):<br>"
     )
 
     INPUT, LABEL, FEATURES, COVARIATES, USE_XY = "INPUT", "LABEL", "FEATURES", "COVARIATES", "USE_XY"
-    OUTPUT, CV_FOLDS, CV_BY = "OUTPUT", "CV_FOLDS", "CV_BY"
+    OUTPUT, CV_FOLDS, CV_BY, CV_BLOCK_SIZE = "OUTPUT", "CV_FOLDS", "CV_BY", "CV_BLOCK_SIZE"
 
     def shortHelpString(self):  # noqa: N802
         return self.HELP + settings_help(training_settings())
@@ -68,6 +69,9 @@ class TrainAlgorithm(GeoclfAlgorithm):
         for parameter in (
             QgsProcessingParameterNumber(self.CV_FOLDS, "Cross-validation folds", integer, 0, minValue=0),
             QgsProcessingParameterEnum(self.CV_BY, "Fold method", description()["fold_methods"], defaultValue=0),
+            QgsProcessingParameterNumber(
+                self.CV_BLOCK_SIZE, "Fold block size", QgsProcessingParameterNumber.Double, None, True, minValue=0.0
+            ),
         ):
             parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
@@ -87,6 +91,8 @@ class TrainAlgorithm(GeoclfAlgorithm):
         folds = self.parameterAsInt(parameters, self.CV_FOLDS, context)
         if folds:
             inputs += ["--cv", folds, "--cv-by", description()["fold_methods"][self.parameterAsEnum(parameters, self.CV_BY, context)]]
+            if parameters.get(self.CV_BLOCK_SIZE) not in (None, ""):
+                inputs += ["--cv-block-size", repr(self.parameterAsDouble(parameters, self.CV_BLOCK_SIZE, context))]
         run_geoclf(
             [
                 "train", path, *layer_arguments(layer),

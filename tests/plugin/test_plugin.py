@@ -76,6 +76,9 @@ def test_spiral_samples(provider, tmp_path):
     assert sorted({f["species"] for f in layer.getFeatures()}) == ["crayfish", "diving beetle", "tadpole"]
     centre = layer.extent().center()
     assert 300_000 < centre.x() < 340_000 and 4_130_000 < centre.y() < 4_170_000  # 127E 37.5N in UTM 52N
+    renamed = tmp_path / "taxon.gpkg"
+    processing.run("geoclf:spiralsamples", {"PER_CLASS": 5, "LABEL": "taxon", "OUTPUT": str(renamed)})
+    assert {f["taxon"] for f in QgsVectorLayer(str(renamed), "t", "ogr").getFeatures()} == {"crayfish", "diving beetle", "tadpole"}
 
 
 def test_train_from_a_file(provider, spiral, tmp_path):
@@ -142,6 +145,10 @@ PARAMETER_OF_OPTION = {
     "predictpoints": ("predict-points", {"--output": "OUTPUT", "--layer": "INPUT", "--covariate": "COVARIATES"}),
     "evaluate": ("evaluate", {
         "--layer": "INPUT", "--label": "LABEL", "--covariate": "COVARIATES", "--output": "OUTPUT", "--reliability-plot": "RELIABILITY_PLOT",
+    }),
+    "spiralsamples": ("make-samples", {
+        "--per-class": "PER_CLASS", "--seed": "SEED", "--noise": "NOISE", "--center": "CENTER", "--scale": "SCALE", "--crs": "CRS",
+        "--label": "LABEL",
     }),
 }
 

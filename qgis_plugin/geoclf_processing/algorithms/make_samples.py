@@ -4,6 +4,7 @@ from qgis.core import (
     QgsProcessingParameterCrs,
     QgsProcessingParameterNumber,
     QgsProcessingParameterPoint,
+    QgsProcessingParameterString,
     QgsProcessingParameterVectorDestination,
 )
 
@@ -20,17 +21,19 @@ class MakeSpiralSamplesAlgorithm(GeoclfAlgorithm):
     GROUP = "sample data"
     HELP = (
         "Writes the teaching spiral as labelled sample points: three species (crayfish, diving beetle, tadpole) "
-        "winding around a centre, in a 'species' field. Handy to try the other algorithms.<br><br>"
+        "winding around a centre, in a field named by <b>Label field</b> ('species'). Handy to try the other algorithms.<br><br>"
         "<b>Points per class</b>: how many points each species gets.<br>"
         "<b>Noise</b>: standard deviation of the angle noise in radians (0.2 as in the text).<br>"
         "<b>Seed</b>: the same seed gives the same points.<br>"
         "<b>Centre</b>: where the spiral's centre lies (any CRS; it is transformed to the output CRS).<br>"
         "<b>Scale</b>: CRS units (metres) per spiral unit; the spiral spans twice this across.<br>"
         "<b>CRS</b>: the CRS of the points.<br>"
+        "<b>Label field</b>: the name of the field holding each point's species.<br>"
         "<b>Samples</b>: the GeoPackage to write (layer 'samples')."
     )
 
     PER_CLASS, NOISE, SEED, CENTER, SCALE, CRS, OUTPUT = "PER_CLASS", "NOISE", "SEED", "CENTER", "SCALE", "CRS", "OUTPUT"
+    LABEL = "LABEL"
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterNumber(self.PER_CLASS, "Points per class", QgsProcessingParameterNumber.Integer, 100, minValue=1))
@@ -40,6 +43,7 @@ class MakeSpiralSamplesAlgorithm(GeoclfAlgorithm):
         self.addParameter(QgsProcessingParameterPoint(self.CENTER, "Centre", defaultValue=DEFAULT_CENTER, optional=True))
         self.addParameter(QgsProcessingParameterNumber(self.SCALE, "Scale (CRS units per spiral unit)", QgsProcessingParameterNumber.Double, 1000.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterCrs(self.CRS, "CRS", defaultValue=DEFAULT_CRS, optional=True))
+        self.addParameter(QgsProcessingParameterString(self.LABEL, "Label field", defaultValue="species"))
         self.addParameter(QgsProcessingParameterVectorDestination(self.OUTPUT, "Samples", QgsProcessing.TypeVectorPoint))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -57,6 +61,7 @@ class MakeSpiralSamplesAlgorithm(GeoclfAlgorithm):
                 "--center", f"{center.x()!r},{center.y()!r}",
                 "--scale", repr(self.parameterAsDouble(parameters, self.SCALE, context)),
                 "--crs", crs.authid() or crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED),
+                "--label", self.parameterAsString(parameters, self.LABEL, context).strip() or "species",
                 "--overwrite",
             ],
             feedback,

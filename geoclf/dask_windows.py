@@ -25,13 +25,15 @@ def _compute(predictor: WindowPredictor, window: Window) -> WindowResult:
 
 @contextlib.contextmanager
 def dask_client(scheduler: str | None = None, workers: int | None = None):
-    """A client of the cluster at `scheduler` (tcp://host:port), or of a local cluster of `workers` processes."""
+    """A client of the cluster at `scheduler` (tcp://host:port), or of a local cluster of `workers` processes.
+
+    Exactly one of the two is given: MapSettings.check refuses both, and predict_raster
+    asks for a client only when one is set.
+    """
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise SettingError("{scheduler} and {workers} need dask.distributed: pip install 'dask[distributed]'") from None
-    if (scheduler is None) == (workers is None):
-        raise SettingError("give either {scheduler} (an existing Dask cluster) or {workers} (a local one), not both")
     with contextlib.ExitStack() as stack:
         if workers is not None:
             cluster = stack.enter_context(

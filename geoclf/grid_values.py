@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from .grid import Grid
 
 
-
 class GridInputs:
     """Input values for every cell of a grid, window by window.
 

@@ -183,14 +183,14 @@ def hold_out_scores(stack: NetworkStack, x, y) -> tuple[torch.Tensor, torch.Tens
 def out_of_fold_losses(stack: NetworkStack, x, y, plan: StackPlan) -> dict[float, float]:
     """Per decay, the mean log loss of its inner networks on the samples each one left out."""
     logits = stack(x.expand(len(plan.decays), -1, -1))
-    scored = torch.from_numpy(plan.inner >= 0).to(x.device)
+    scored = max(int((plan.inner >= 0).sum()), 1)
+    left_out = [torch.from_numpy(plan.inner == fold).to(x.device) for fold in range(INNER_FOLDS)]
     losses = {}
     for decay in DECAYS:
         total = 0.0
-        for fold in range(INNER_FOLDS):
-            left_out = torch.from_numpy(plan.inner == fold).to(x.device)
-            total += float(nn.functional.cross_entropy(logits[plan.member(decay, fold)][left_out], y[left_out], reduction="sum"))
-        losses[decay] = total / max(int(scored.sum()), 1)
+        for fold, held in enumerate(left_out):
+            total += float(nn.functional.cross_entropy(logits[plan.member(decay, fold)][held], y[held], reduction="sum"))
+        losses[decay] = total / scored
     return losses
 
 
@@ -229,7 +229,7 @@ def choose_smoothness(x, y, classes: int, architecture: Architecture, config, on
 
 
 def describe_smoothness(choice: dict) -> str:
-    """'weight decay 0.3, chosen by log loss on 3 inner folds in 12.0 s (0 0.41, 0.03 0.40, ...)'."""
+    """'weight decay 0.3, chosen by log loss on 3 inner folds (28 networks side by side, 12.0 s): 0 0.4100, 0.03 0.4000, ...'."""
     losses = ", ".join(f"{decay} {loss:.4f}" for decay, loss in choice["log_loss"].items())
     return (
         f"weight decay {choice['weight_decay']:g}, chosen by log loss on {choice['inner_folds']} inner folds "

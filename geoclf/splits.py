@@ -31,10 +31,11 @@ def holdout(codes: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, 
     from sklearn.model_selection import train_test_split
 
     everything = np.arange(len(codes))
-    split = stratifiable(codes, math.ceil(1 / fraction - 1e-9))
+    parts = math.ceil(1 / fraction - 1e-9)
+    split = stratifiable(codes, parts)
     if not split.any():
         raise GeoclfError(
-            f"every class has fewer than {math.ceil(1 / fraction - 1e-9)} samples, so a hold-out of {fraction:g} "
+            f"every class has fewer than {parts} samples, so a hold-out of {fraction:g} "
             "would take none; raise the validation share or set it to 0"
         )
     train, held = train_test_split(everything[split], test_size=fraction, stratify=codes[split], random_state=seed)
@@ -46,9 +47,9 @@ def stratified_folds(codes: np.ndarray, folds: int, seed: int) -> list[tuple[np.
     from sklearn.model_selection import StratifiedKFold
 
     everything = np.arange(len(codes))
-    split = everything[stratifiable(codes, folds)]
+    stratify = stratifiable(codes, folds)
+    split, always = everything[stratify], everything[~stratify]
     if len(split) < folds:
         raise GeoclfError(f"too few samples to make {folds} inner folds; collect more samples, or give the settings (weight decay, response) that training would choose on them")
-    always = everything[~stratifiable(codes, folds)]
     found = StratifiedKFold(folds, shuffle=True, random_state=seed).split(split, codes[split])
     return [(np.sort(np.concatenate([split[train], always])), split[test]) for train, test in found]

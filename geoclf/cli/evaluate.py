@@ -51,6 +51,3 @@ def _as_json(report) -> str:
 
 
 REPORT_FORMS = {".html": lambda report: report.to_html(), ".json": _as_json, ".txt": lambda report: report.to_text() + "\n"}
-
-
-# -- plot -------------------------------------------------------------------------------

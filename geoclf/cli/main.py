@@ -31,12 +31,8 @@ def cli():
     """
 
 
-
-
 for command in (make_samples, train, cross_validate, info, predict_raster, predict_points, evaluate, plot, describe):
     cli.add_command(command)
-
-
 
 
 def _show_warnings_as_lines(showwarning):

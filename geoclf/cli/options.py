@@ -101,8 +101,6 @@ def progress_mode_of(quiet: bool, progress_mode: str) -> str:
     return "none" if quiet else progress_mode
 
 
-
-
 INPUT_OPTIONS = [
     click.option("--layer", help="Point layer to read (default: the only point layer)."),
     click.option("--label", default="species", show_default=True, help="Field holding the class of each point."),
@@ -147,8 +145,6 @@ def training_options(command):
     for option in reversed(INPUT_OPTIONS):
         command = option(command)
     return command
-
-
 
 
 FOLD_CHOICE = click.Choice(FOLD_METHODS)

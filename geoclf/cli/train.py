@@ -46,8 +46,6 @@ def training_setup(samples, layer, label, features, covariates, no_xy, **setting
     return data, config, describe_inputs(data.points, not no_xy, attributes, parse_covariates(covariates))
 
 
-
-
 @click.command()
 @click.argument("samples", type=click.Path())
 @click.option("-o", "--output", default="model.geoclf", show_default=True, type=click.Path(dir_okay=False), help="Model file to write.")

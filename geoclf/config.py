@@ -136,9 +136,6 @@ class TrainingConfig:
         from .network import Architecture
 
         check_settings(self)
-        if not self.hidden or any(width < 1 for width in self.hidden):
-            widths = ",".join(map(str, self.hidden))
-            raise SettingError("{hidden} needs positive layer widths like 64,64, got {value}", value=widths)
         encoding = Encoding(self.encoding, self.encoding_frequencies, self.encoding_scale)
         binning = Binning(self.feature_bins or 0)
         Architecture(2, tuple(self.hidden), 2, self.activation, encoding, self.residual, self.dropout, binning)

@@ -24,6 +24,8 @@ from .errors import GeoclfError
 
 MAX_CELLS = 100_000_000  # a larger grid needs --force: a typo in the resolution should not run all night
 DEFAULT_CELLS_ACROSS = 1000  # default resolution: about this many cells along the longer side
+MIN_CELLS_ACROSS = 2  # fewer cells along the longer side is no map: a --resolution typo, or the wrong units
+MAX_CELLS_ACROSS = 2**31 - 1  # GDAL's raster dimensions are C ints
 _EXTENT_PATTERN = re.compile(r"^\s*(?P<numbers>[^\[\]]+?)\s*(\[\s*(?P<crs>[^\[\]]+?)\s*\])?\s*$")
 
 
@@ -74,8 +76,20 @@ class Grid:
             return cls(Affine((xmax - xmin) / width, 0, xmin, 0, -(ymax - ymin) / height, ymax), width, height, crs)
         if resolution is None:
             resolution = default_resolution((xmin, ymin, xmax, ymax))
-        if not resolution > 0:
-            raise GeoclfError(f"--resolution must be positive, got {resolution}")
+        if not 0 < resolution < math.inf:
+            raise GeoclfError(f"--resolution must be a positive cell size in CRS units, got {resolution}")
+        longer = max(xmax - xmin, ymax - ymin)
+        across = longer / resolution
+        if math.ceil(across - 1e-9) < MIN_CELLS_ACROSS:
+            raise GeoclfError(
+                f"--resolution {resolution:g} covers the whole extent ({xmax - xmin:g} x {ymax - ymin:g}) with one cell; "
+                f"give a cell size under {longer / (MIN_CELLS_ACROSS - 1):g} (the CRS's units)"
+            )
+        if across > MAX_CELLS_ACROSS:
+            raise GeoclfError(
+                f"--resolution {resolution:g} would make {across:.3g} cells across, more than a GeoTIFF holds "
+                f"({MAX_CELLS_ACROSS:,}); give a coarser cell size"
+            )
         # Cover the whole extent; the small tolerance keeps 2000 m / 2 m at 1000 cells, not 1001.
         width = max(1, math.ceil((xmax - xmin) / resolution - 1e-9))
         height = max(1, math.ceil((ymax - ymin) / resolution - 1e-9))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +21,20 @@ from safetensors.torch import load, save
 from . import __version__
 from .errors import GeoclfError
 from .inputs import InputSpec, Scaler
+from .model_header import (
+    FORMAT,
+    FORMAT_VERSION,
+    METADATA_KEY,
+    SAMPLE_POINTS,
+    Header,
+    NotAModel,
+    check_fields,
+    check_format_version,
+    check_tensors,
+    field_error,
+)
 from .network import Architecture
 from .outputs import atomic_output
-
-FORMAT = "geoclf-model"
-FORMAT_VERSION = 3  # 2: location encodings, residual blocks, dropout, temperature; 3: binned inputs. Older files load
-METADATA_KEY = "geoclf"
-SAMPLE_POINTS = "sample_points"  # a tensor beside the network's weights
 PREDICT_CHUNK = 16_384  # cells per forward pass: as fast as 65,536 here, and its activations (4 MB per
 # 64-wide layer) keep predict-raster's peak memory about 100 MB lower (benchmarks/predict_raster.py)
 
@@ -132,57 +138,87 @@ class Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Model":
+        """The model in a file; its header is checked before the weights are read, so a hostile file costs nothing."""
         path = Path(path)
         if not path.is_file():
             raise GeoclfError(f"{path}: no such model file; train it with `geoclf train` or check the path")
-        return cls.from_bytes(path.read_bytes(), str(path))
+        with open(path, "rb") as file:
+            start = file.read(8)
+            needed = Header.length_needed(start)
+            if not needed:
+                raise NotAModel(str(path))
+            start += file.read(needed - 8)
+            header = Header.parse(start, str(path))
+            architecture = _checked_architecture(header, str(path))
+            if path.stat().st_size != header.size:
+                raise NotAModel(str(path))
+            data = start + file.read()
+        return cls._from_checked(header, architecture, data, str(path))
 
     @classmethod
     def from_bytes(cls, data: bytes, name: str = "the model") -> "Model":
         """Rebuild a model from its file's bytes; nothing in them is executed, every field is checked."""
-        not_a_model = f"{name} is not a geoclf model (corrupt, truncated or another kind of file); train it again with `geoclf train`"
+        header = Header.parse(data[: Header.length_needed(data[:8])], name)
+        if len(data) != header.size:
+            raise NotAModel(name)
+        return cls._from_checked(header, _checked_architecture(header, name), data, name)
+
+    @classmethod
+    def _from_checked(cls, header: Header, architecture: Architecture, data: bytes, name: str) -> "Model":
+        """The model, from a header that passed every check and the file's bytes."""
+        meta = header.meta
         try:
             tensors = load(data)
-            (length,) = struct.unpack("<Q", data[:8])
-            header = json.loads(data[8 : 8 + length]).get("__metadata__") or {}
-        except (SafetensorError, OSError, ValueError, RuntimeError, struct.error):
-            raise GeoclfError(not_a_model) from None
+        except (SafetensorError, ValueError, RuntimeError):
+            raise NotAModel(name) from None
+        sample_points = tensors.pop(SAMPLE_POINTS, None)
+        network = architecture.build()
         try:
-            meta = json.loads(header[METADATA_KEY])
-            if meta.get("format") != FORMAT:
-                raise KeyError("format")
-        except (KeyError, json.JSONDecodeError, AttributeError, TypeError):
-            raise GeoclfError(not_a_model) from None
-        if int(meta.get("format_version", 0)) > FORMAT_VERSION:
-            raise GeoclfError(
-                f"{name} was written by geoclf {meta.get('geoclf_version')} (model format "
-                f"{meta['format_version']}); upgrade geoclf to read it"
-            )
-        try:
-            architecture = Architecture.from_dict(meta["architecture"])
-            network = architecture.build()
-            sample_points = tensors.pop(SAMPLE_POINTS, None)
             network.load_state_dict(tensors, strict=True)
-            model = cls(
-                network=network.eval(),
-                architecture=architecture,
-                inputs=[InputSpec.from_dict(spec) for spec in meta["inputs"]],
-                scaler=Scaler.from_dict(meta["scaling"]),
-                classes=[str(c) for c in meta["classes"]],
-                colors=[str(c) for c in meta["colors"]],
-                label=str(meta["label"]),
-                crs_wkt=meta.get("crs"),
-                extent=tuple(float(v) for v in meta["extent"]),
-                training=dict(meta.get("training", {})),
-                metrics=dict(meta.get("metrics", {})),
-                history=list(meta.get("history", [])),
-                geoclf_version=str(meta.get("geoclf_version", "unknown")),
-                sample_points=sample_points.numpy() if sample_points is not None else None,
-                temperature=float(meta.get("temperature", 1.0)),
-            )
-        except (KeyError, TypeError, ValueError, RuntimeError, GeoclfError):
-            raise GeoclfError(not_a_model) from None
-        shapes_agree = len(model.classes) == architecture.outputs == len(model.colors) and len(model.inputs) == architecture.inputs
-        if not shapes_agree or not model.temperature > 0:
-            raise GeoclfError(not_a_model)
-        return model
+        except RuntimeError:
+            raise field_error(name, "architecture", "does not match the weights stored beside it") from None
+        if not all(torch.isfinite(t).all() for t in tensors.values()):
+            raise field_error(name, "weights", "hold a number that is not finite")
+        try:
+            inputs = [InputSpec.from_dict(spec) for spec in meta["inputs"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise field_error(name, "inputs", "must describe each input by name and kind") from None
+        return cls(
+            network=network.eval(),
+            architecture=architecture,
+            inputs=inputs,
+            scaler=Scaler.from_dict(meta["scaling"]),
+            classes=list(meta["classes"]),
+            colors=list(meta["colors"]),
+            label=str(meta.get("label", "class")),
+            crs_wkt=meta.get("crs"),
+            extent=tuple(float(v) for v in meta["extent"]),
+            training=dict(meta.get("training", {})),
+            metrics=dict(meta.get("metrics", {})),
+            history=list(meta.get("history", [])),
+            geoclf_version=str(meta.get("geoclf_version", "unknown")),
+            sample_points=sample_points.numpy() if sample_points is not None else None,
+            temperature=float(meta.get("temperature", 1.0)),
+        )
+
+
+def _checked_architecture(header: Header, name: str) -> Architecture:
+    """The architecture the header describes, once every field is checked and its weights' shapes match the file's.
+
+    The network is first built on torch's meta device, which allocates nothing, so a header
+    asking for huge layers is refused at the cost of its shapes alone.
+    """
+    meta = header.meta
+    check_format_version(meta, name)
+    check_fields(meta, name)
+    try:
+        architecture = Architecture.from_dict(meta["architecture"])
+    except GeoclfError as error:
+        raise field_error(name, "architecture", f"is out of bounds ({error})") from None
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise field_error(name, "architecture", "is incomplete or malformed") from None
+    if architecture.outputs != len(meta["classes"]) or architecture.inputs != len(meta["inputs"]):
+        raise field_error(name, "architecture", "does not agree with the number of classes or inputs")
+    expected = {key: tuple(value.shape) for key, value in architecture.build(device="meta").state_dict().items()}
+    check_tensors(header, expected, name)
+    return architecture

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .choices import DEVICES
+from .choices import DEVICES, MAX_LAYERS, MAX_WIDTH
 from .encoding import Binning, Encoding, other_columns
 from .errors import SettingError
 
@@ -40,6 +40,9 @@ class Architecture:
     binning: Binning = field(default_factory=Binning)
 
     def __post_init__(self):
+        if not 1 <= len(self.hidden) <= MAX_LAYERS or not all(1 <= width <= MAX_WIDTH for width in self.hidden):
+            widths = ",".join(map(str, self.hidden[:MAX_LAYERS + 1]))
+            raise SettingError(f"{{hidden}} needs 1 to {MAX_LAYERS} layer widths of 1 to {MAX_WIDTH}, got {{value}}", value=widths)
         if self.activation not in ACTIVATION_LAYERS:
             raise ValueError(f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATION_LAYERS)}")
         if self.residual and len(set(self.hidden)) > 1:
@@ -47,7 +50,9 @@ class Architecture:
         if not 0 <= self.dropout < 1:
             raise SettingError("{dropout} must be in [0, 1), got {value}", value=self.dropout)
 
-    def build(self) -> nn.Sequential:
+    def build(self, device: str | torch.device | None = None) -> nn.Sequential:
+        """The torch module. Its linear and norm layers go on `device`: 'meta' gives their shapes without
+        allocating them (model.py checks a file's header that way); the small encoders are always real."""
         layers: list[nn.Module] = []
         encoder = self.encoding.build()
         if encoder is not None:
@@ -58,17 +63,17 @@ class Architecture:
             layers.append(binner)
         width = self.binning.width(self.encoding.width(self.inputs))
         if self.residual:
-            layers += [nn.Linear(width, self.hidden[0])]
-            layers += [ResidualBlock(self.hidden[0], self.activation, self.dropout) for _ in self.hidden[1:]]
-            layers += [nn.LayerNorm(self.hidden[0]), ACTIVATION_LAYERS[self.activation]()]
+            layers += [nn.Linear(width, self.hidden[0], device=device)]
+            layers += [ResidualBlock(self.hidden[0], self.activation, self.dropout, device) for _ in self.hidden[1:]]
+            layers += [nn.LayerNorm(self.hidden[0], device=device), ACTIVATION_LAYERS[self.activation]()]
             width = self.hidden[0]
         else:
             for hidden in self.hidden:  # the plain MLP keeps the module order of format 1 files
-                layers += [nn.Linear(width, hidden), ACTIVATION_LAYERS[self.activation]()]
+                layers += [nn.Linear(width, hidden, device=device), ACTIVATION_LAYERS[self.activation]()]
                 if self.dropout:
                     layers.append(nn.Dropout(self.dropout))
                 width = hidden
-        layers.append(nn.Linear(width, self.outputs))
+        layers.append(nn.Linear(width, self.outputs, device=device))
         return nn.Sequential(*layers)
 
     def input_sources(self) -> list[int]:
@@ -122,12 +127,12 @@ class Architecture:
 class ResidualBlock(nn.Module):
     """x + Linear(Dropout(act(Linear(LayerNorm(x))))): the block SINR stacks over its location encoding."""
 
-    def __init__(self, width: int, activation: str, dropout: float):
+    def __init__(self, width: int, activation: str, dropout: float, device: str | torch.device | None = None):
         super().__init__()
-        layers: list[nn.Module] = [nn.LayerNorm(width), nn.Linear(width, width), ACTIVATION_LAYERS[activation]()]
+        layers: list[nn.Module] = [nn.LayerNorm(width, device=device), nn.Linear(width, width, device=device), ACTIVATION_LAYERS[activation]()]
         if dropout:
             layers.append(nn.Dropout(dropout))
-        layers.append(nn.Linear(width, width))
+        layers.append(nn.Linear(width, width, device=device))
         self.body = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -26,7 +26,7 @@ from .inputs import check_covariates
 from .masks import Mask
 from .model import Model
 from .network import resolve_device
-from .outputs import atomic_output, check_destination, sidecar
+from .outputs import atomic_output, check_destination, check_distinct, sidecar
 from .style import describe_class_raster, write_qml
 from .windows import BLOCK, NODATA_CLASS, WindowPredictor, WindowResult
 
@@ -80,8 +80,9 @@ def predict_raster(
         )
     model = model.with_inputs(check_covariates(model.inputs))
     paths = outputs.paths()
+    check_distinct(paths.items())
     for path in paths.values():
-        check_destination(path, outputs.overwrite)
+        check_destination(path, outputs.overwrite, reads=[spec.path for spec in model.inputs])
     measure = settings.confidence_measure if outputs.confidence else None
     device = resolve_device(settings.device)
     predictor = WindowPredictor(model, grid, bool(outputs.probabilities), measure, mask, settings.resampling, device)

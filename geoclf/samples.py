@@ -126,15 +126,21 @@ def read_samples(path: str | os.PathLike, layer: str | None = None, label: str =
     if label not in points.columns or label == points.geometry.name:
         fields = ", ".join(c for c in points.columns if c != points.geometry.name) or "none"
         raise GeoclfError(f"{path} has no field {label!r}; choose the label with --label from: {fields}")
-    unlabelled = points[label].isna()
+    unlabelled = points[label].isna() | (points[label].astype(str) == "")  # an empty text label is no label
     if unlabelled.any():
         raise GeoclfError(f"{path}: features {_ids(points.index[unlabelled])} have no {label!r}; label or delete them")
     return Samples(points=points, label=label)
 
 
 def write_points(points: gpd.GeoDataFrame, path: str | os.PathLike, layer: str, overwrite: bool = False) -> None:
-    """Write a point layer atomically; the format follows the extension (.gpkg, .geojson, .fgb)."""
-    if Path(path).suffix.lower() == ".shp":
+    """Write a point layer atomically; the format follows the extension (.gpkg, .geojson, .fgb).
+
+    A .csv gets the coordinates as X and Y columns (GDAL's CSV convention; a CSV has no
+    CRS, so the points' CRS is not carried), for spreadsheets and statistics packages.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".shp":
         raise GeoclfError(f"{path}: a Shapefile is several files and cannot be written whole at once; write a .gpkg instead")
+    options = {"layer_options": {"GEOMETRY": "AS_XY"}} if suffix == ".csv" else {"layer": layer}
     with atomic_output(path, overwrite) as temporary:
-        points.to_file(temporary, layer=layer, engine="pyogrio")
+        points.to_file(temporary, engine="pyogrio", **options)

@@ -106,6 +106,14 @@ def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: floa
     rng = np.random.default_rng(seed)
     if by == "random":
         return rng.permutation(np.arange(len(xy)) % folds)
+    places = len(np.unique(xy, axis=0))
+    if places < 2:
+        raise GeoclfError(f"all {len(xy)} samples sit at one place: spatial folds cannot part them; use --by random")
+    if places < folds:  # k-means would warn and leave folds empty
+        raise GeoclfError(
+            f"the {len(xy)} samples sit at only {places} distinct places, fewer than the {folds} folds: "
+            f"use --folds {places} or fewer, or --by random"
+        )
     if by == "cluster":
         from sklearn.cluster import KMeans
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .options import covariate_option, debug_option, load_model
+from .options import covariate_option, covariate_paths, debug_option, load_model
 
 
 @click.command()
@@ -25,15 +25,16 @@ def evaluate(model_path, samples, layer, label, covariates, as_json, output, rel
     """Accuracy, Cohen's kappa, per-class precision/recall/F1, confusion matrix and calibration on labelled points."""
     from ..errors import GeoclfError
     from ..evaluation import evaluate as score
-    from ..outputs import atomic_output, check_destination
+    from ..outputs import atomic_output, check_destination, check_distinct
     from ..samples import read_samples
 
     form = Path(output).suffix.lower() if output else None
     if form not in (None, *REPORT_FORMS):
         raise GeoclfError(f"-o {output}: a report is written as {', '.join(REPORT_FORMS)}; give one of those extensions")
+    check_distinct((role, path) for role, path in (("report", output), ("reliability plot", reliability_plot)) if path)
     for path in (output, reliability_plot):
         if path:
-            check_destination(path, overwrite)
+            check_destination(path, overwrite, reads=(model_path, samples, *covariate_paths(covariates)))
     model = load_model(model_path, covariates)
     report = score(model, read_samples(samples, layer, label or model.label), where=str(samples))
     if reliability_plot:

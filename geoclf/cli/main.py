@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
@@ -35,31 +37,92 @@ for command in (make_samples, train, cross_validate, info, predict_raster, predi
     cli.add_command(command)
 
 
-def _show_warnings_as_lines(showwarning):
-    """geoclf's own warnings as one 'geoclf: warning: ...' line each on stderr; others as Python shows them."""
+def _show_warnings_as_lines(showwarning, debug: bool):
+    """Every warning as one 'geoclf: warning: ...' line on stderr (a library's names its kind); with --debug,
+    other libraries' warnings as Python shows them, with their source line."""
     from ..errors import GeoclfWarning
 
     def show(message, category, filename, lineno, file=None, line=None):
         if issubclass(category, GeoclfWarning):
             click.echo(f"geoclf: warning: {message}", err=True)
-        else:
+        elif debug:
             showwarning(message, category, filename, lineno, file, line)
+        else:
+            first = (str(message).strip().splitlines() or [""])[0]
+            click.echo(f"geoclf: warning: {category.__name__}: {first}", err=True)
 
     return show
 
 
+def _quiet_libraries(debug: bool) -> None:
+    """Keep GDAL's and matplotlib's own chatter off stderr; geoclf says what failed, in one line.
+
+    GDAL's error lines reach Python's logging through rasterio and would print before
+    geoclf's message ('_tiffWriteProc: No space left on device.'); --debug shows them.
+    Matplotlib warns at import when HOME is read-only; a private config folder avoids it.
+    """
+    import logging
+
+    if debug:
+        logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    else:
+        for name in ("rasterio", "pyogrio", "fiona", "matplotlib"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
+    if "MPLCONFIGDIR" not in os.environ and not _writable_folder(_matplotlib_config_folder()):
+        import atexit
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="geoclf-matplotlib-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        os.environ["MPLCONFIGDIR"] = folder
+
+
+def _matplotlib_config_folder() -> Path:
+    """Where matplotlib would keep its config and cache (the XDG folders under HOME, as on Linux)."""
+    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"
+
+
+def _writable_folder(path: Path) -> bool:
+    """Whether `path` is, or could be made as, a writable folder (without making it)."""
+    while not path.exists():
+        if path.parent == path:
+            return False
+        path = path.parent
+    return path.is_dir() and os.access(path, os.W_OK)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; turn errors into one line on stderr and a non-zero exit code."""
+    """Run the CLI; turn errors into one line on stderr and a non-zero exit code.
+
+    Run as the `geoclf` program (no `argv`), what C libraries print to the terminal is
+    held (c_stderr.py): shown as warnings after a success, dropped behind the error line
+    after a failure, or shown in full with --debug.
+    """
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args
+    _quiet_libraries(debug)
+    if argv is not None:
+        return _run(args, debug)
+    from .c_stderr import held_c_stderr
+
+    with held_c_stderr() as held:
+        code = _run(args, debug)
+    for line in held:
+        if code == 0 or debug:
+            click.echo(line if debug else f"geoclf: warning: {line}", err=True)
+    return code
+
+
+def _run(args: list[str], debug: bool) -> int:
     import warnings
 
     from ..errors import GeoclfError, SettingError
     from ..settings import flag
 
-    args = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in args
     try:
         with warnings.catch_warnings():
-            warnings.showwarning = _show_warnings_as_lines(warnings.showwarning)
+            warnings.showwarning = _show_warnings_as_lines(warnings.showwarning, debug)
             result = cli.main(args=args, prog_name="geoclf", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except click.exceptions.Abort:

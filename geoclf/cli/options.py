@@ -53,6 +53,11 @@ def parse_covariates(values) -> tuple[tuple[str, str, int], ...]:
     return tuple(parse_covariate(value) for value in values)
 
 
+def covariate_paths(values) -> list[str]:
+    """The raster files that --covariate options read (outputs must not replace them)."""
+    return [path for _, path, _ in parse_covariates(values)]
+
+
 def load_model(path, covariates=()):
     """A model, with covariate inputs pointed at other rasters where --covariate says so."""
     from ..inputs import substitute_covariates

@@ -8,6 +8,7 @@ from ..config import MapSettings
 from .options import (
     Progress,
     covariate_option,
+    covariate_paths,
     debug_option,
     load_model,
     numbers,
@@ -46,8 +47,14 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     from ..raster import MapOutputs
     from ..raster import predict_raster as draw
 
+    from ..outputs import check_destination, check_distinct
+
     settings = MapSettings(**settings)
     settings.check()
+    outputs = MapOutputs(output, probabilities, confidence, overwrite)
+    check_distinct(outputs.paths().items())
+    for path in outputs.paths().values():
+        check_destination(path, overwrite, reads=(model_path, extent, like, mask, *covariate_paths(covariates)))
     model = load_model(model_path, covariates)
     if extent is None and like is None:
         extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
@@ -56,7 +63,7 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     progress = Progress(progress_mode_of(quiet, progress_mode), grid.cells, "classifying", "cells")
     try:
         draw(
-            model, grid, MapOutputs(output, probabilities, confidence, overwrite), settings=settings, mask=area,
+            model, grid, outputs, settings=settings, mask=area,
             progress=lambda done, total: progress.update_to(done),
         )
     finally:
@@ -86,7 +93,7 @@ def predict_points(model_path, points, output, layer, covariates, overwrite):
     from ..prediction import predict_points as classify
     from ..samples import choose_point_layer, read_points, write_points
 
-    check_destination(output, overwrite)
+    check_destination(output, overwrite, reads=(model_path, points, *covariate_paths(covariates)))
     model = load_model(model_path, covariates)
     layer = choose_point_layer(points, layer)
     result = classify(model, read_points(points, layer), where=str(points))

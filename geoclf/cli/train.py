@@ -11,6 +11,7 @@ from .options import (
     FOLD_CHOICE,
     FOLD_HELP,
     Progress,
+    covariate_paths,
     debug_option,
     parse_covariates,
     progress_mode_of,
@@ -66,7 +67,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     from ..smoothness import describe_smoothness
     from ..training import train as train_model
 
-    check_destination(output, overwrite)
+    check_destination(output, overwrite, reads=(samples, *covariate_paths(options["covariates"])))
     data, config, inputs = training_setup(samples, **options)
     report = None
     if cv_folds is not None:

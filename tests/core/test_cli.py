@@ -154,8 +154,8 @@ BAD = [
     (["predict-points", "MODEL", "nocrs.gpkg", "-o", "out.gpkg"], ["has no CRS but the model is in EPSG:5186"]),
     (["predict-raster", "201000,549000,199000,551000", "-m", "MODEL"], ["inverted or has zero size"]),
     (["predict-raster", "199000,549000,199000,551000", "-m", "MODEL"], ["inverted or has zero size"]),
-    (["predict-raster", EXTENT, "-m", "MODEL", "--resolution", "0"], ["--resolution must be positive"]),
-    (["predict-raster", EXTENT, "-m", "MODEL", "--resolution", "-5"], ["--resolution must be positive"]),
+    (["predict-raster", EXTENT, "-m", "MODEL", "--resolution", "0"], ["--resolution must be a positive cell size"]),
+    (["predict-raster", EXTENT, "-m", "MODEL", "--resolution", "-5"], ["--resolution must be a positive cell size"]),
     (["predict-raster", EXTENT, "-m", "MODEL", "--resolution", "0.1"], ["over the limit", "--force"]),
     (["predict-raster", "1,2,3", "-m", "MODEL"], ["cannot read extent"]),
     (["predict-raster", EXTENT, "-m", "foreign.geoclf"], ["is not a geoclf model"]),
@@ -163,7 +163,7 @@ BAD = [
     (["info", "foreign.geoclf"], ["is not a geoclf model"]),
     (["evaluate", "foreign.geoclf", "ok.gpkg"], ["is not a geoclf model"]),
     (["make-samples", "spiral", "ok.gpkg"], ["ok.gpkg already exists: pass --overwrite"]),
-    (["train", "ok.gpkg", "-o", "ok.gpkg"], ["ok.gpkg already exists"]),
+    (["train", "ok.gpkg", "-o", "ok.gpkg"], ["ok.gpkg is also an input of this command"]),
     (["make-samples", "spiral", "nofolder/x.gpkg"], ["folder nofolder does not exist"]),
 ]
 

@@ -129,7 +129,8 @@ def test_a_class_of_3_samples_and_one_of_1_train_and_are_mapped(config):
 @pytest.mark.parametrize(
     "config, needle",
     [
-        (TrainingConfig(hidden=(0,)), "^hidden needs positive layer widths"),
+        (TrainingConfig(hidden=(0,)), "^hidden needs 1 to 32 layer widths of 1 to 4096"),
+        (TrainingConfig(hidden=(100_000,)), "^hidden needs 1 to 32 layer widths of 1 to 4096"),
         (TrainingConfig(lr=0), "^lr must be positive, got 0"),
         (TrainingConfig(epochs=0), r"^epochs must be in \[1, 100000\], got 0"),
         (TrainingConfig(batch_size=0), "^batch_size must be at least 1, got 0"),

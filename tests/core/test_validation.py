@@ -55,6 +55,17 @@ def test_fold_errors(xy, args, needle):
         assign_folds(xy, *args)
 
 
+@pytest.mark.parametrize("by", ["block", "cluster"])
+def test_spatial_folds_need_as_many_places_as_folds(by):
+    two_places = np.repeat([[0.0, 0.0], [10.0, 10.0]], 20, axis=0)
+    with pytest.raises(GeoclfError, match="the 40 samples sit at only 2 distinct places, fewer than the 3 folds"):
+        assign_folds(two_places, 3, by)
+    assert sorted(set(assign_folds(two_places, 2, by))) == [0, 1]
+    with pytest.raises(GeoclfError, match="all 40 samples sit at one place"):
+        assign_folds(np.zeros((40, 2)), 2, by)
+    assert len(set(assign_folds(np.zeros((40, 2)), 2, "random"))) == 2
+
+
 def test_spatial_folds_are_more_honest_than_random_ones():
     samples = Samples(spiral_samples(), "species")
     random = cross_validate(samples, FAST, folds=4, by="random")

@@ -18,7 +18,8 @@ RESAMPLINGS = ("nearest", "bilinear", "cubic", "average")  # of covariate raster
 CONFIDENCE_MEASURES = ("top", "entropy")
 
 MAX_FEATURE_BINS = 256
-MAX_FREQUENCIES = 256  # more are no sharper, and sinusoidal octaves beyond overflow float
+MAX_FREQUENCIES = 256  # more are no sharper
+MAX_OCTAVES = 24  # sinusoidal: scale x 2^23 cycles per spread is finer than float32 resolves; beyond, sin() is noise
 MAX_EPOCHS = 100_000
 MAX_WIDTH = 4096  # per hidden layer: 4096 x 4096 weights are 64 MB, far past what a map needs
 MAX_LAYERS = 32

@@ -39,3 +39,36 @@ def transform_bounds(bounds, source, target) -> tuple[float, float, float, float
 
     as_gdal = (CRS.from_wkt(pyproj.CRS(crs).to_wkt()) for crs in (source, target))
     return tuple(gdal_transform_bounds(*as_gdal, *bounds, densify_pts=21))
+
+
+# -- longitudes: one frame for the network, the shortest span for extents -------------------------
+
+def is_geographic(crs) -> bool:
+    return crs is not None and pyproj.CRS(crs).is_geographic
+
+
+def wrap_longitudes(x, west: float = -180.0) -> np.ndarray:
+    """Longitudes in [west, west + 360): -179 and 181 are one place, and the network must see one number for it."""
+    return west + np.mod(np.asarray(x, dtype=np.float64) - west, 360.0)
+
+
+def longitude_span(lons) -> tuple[float, float]:
+    """(west, east) of the shortest interval holding every longitude: across the antimeridian east passes 180.
+
+    Samples at 175..180 and -180..-175 span 10 degrees (175 to 185), not 355: the interval
+    ends where the widest gap between neighbouring longitudes begins.
+    """
+    sorted_lons = np.unique(wrap_longitudes(lons))
+    gaps = np.diff(np.append(sorted_lons, sorted_lons[0] + 360.0))
+    widest = int(np.argmax(gaps))
+    west = sorted_lons[(widest + 1) % len(sorted_lons)]
+    east = sorted_lons[widest] + (360.0 if widest + 1 < len(sorted_lons) else 0.0)
+    return float(west), float(east)
+
+
+def points_extent(xy: np.ndarray, crs) -> tuple[float, float, float, float]:
+    """The bounds of points; in a geographic CRS the shortest longitude span, so a survey across 180 is not the globe."""
+    if not is_geographic(crs):
+        return (float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max()))
+    west, east = longitude_span(xy[:, 0])
+    return (west, float(xy[:, 1].min()), east, float(xy[:, 1].max()))

@@ -3,6 +3,8 @@ covariate rasters, and the benchmark's checkerboard and rare-species stream."""
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import numpy as np
 import pyproj
@@ -46,8 +48,14 @@ def spiral_samples(
     label: str = "species",
 ) -> gpd.GeoDataFrame:
     """Spiral sample points on the ground: a point layer with the species name per point."""
-    if not scale > 0:
+    if not 0 < scale < math.inf:
         raise GeoclfError(f"--scale must be positive (metres per spiral unit), got {scale}")
+    if not 0 <= noise < math.inf:
+        raise GeoclfError(f"--noise must be zero or a positive angle in radians, got {noise}")
+    if not all(math.isfinite(v) for v in center):
+        raise GeoclfError(f"--center must be two finite numbers, got {center[0]},{center[1]}")
+    if per_class < 1:
+        raise GeoclfError(f"--per-class must be at least 1, got {per_class}")
     if crs is not None:
         try:
             crs = pyproj.CRS.from_user_input(crs)

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .choices import ENCODINGS, MAX_FEATURE_BINS, MAX_FREQUENCIES
+from .choices import ENCODINGS, MAX_FEATURE_BINS, MAX_FREQUENCIES, MAX_OCTAVES
 from .errors import SettingError
 
 
@@ -52,6 +52,9 @@ class Encoding:
         if self.kind != "none":
             if not 1 <= self.frequencies <= MAX_FREQUENCIES:
                 raise SettingError(f"{{encoding_frequencies}} must be in [1, {MAX_FREQUENCIES}], got {{value}}", value=self.frequencies)
+            if self.kind == "sinusoidal" and self.frequencies > MAX_OCTAVES:
+                raise SettingError(f"{{encoding_frequencies}} of a sinusoidal {{encoding}} are octaves: at most {MAX_OCTAVES}, got {{value}}",
+                                   value=self.frequencies)
             if not 0 < self.scale < math.inf:
                 raise SettingError("{encoding_scale} must be positive, got {value}", value=self.scale)
 

@@ -39,7 +39,15 @@ class GeoclfWarning(UserWarning):
     """Work goes on, but the user should know (a rare class, say); the CLI prints it as one line."""
 
 
-class RareClassWarning(GeoclfWarning):
+class SampleWarning(GeoclfWarning):
+    """Something about the samples themselves (a rare class, conflicting labels): said once per command, not per fold."""
+
+
+class ExtrapolationWarning(GeoclfWarning):
+    """Points well outside the training extent: their classes are a guess (spatial cross-validation does it on purpose)."""
+
+
+class RareClassWarning(SampleWarning):
     """A class with too few samples to map it reliably; trained all the same."""
 
 

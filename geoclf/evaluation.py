@@ -155,7 +155,7 @@ def per_class(truth, predicted, classes: list[str]) -> dict:
 
 def format_per_class(table: dict) -> list[str]:
     """The per-class table as text lines; n/a where a class cannot be scored (no sample, or never predicted)."""
-    width = max(12, *(len(n) for n in table)) + 2
+    width = max([12, *(len(n) for n in table)]) + 2
 
     def cell(value):
         return f"{'n/a':>10}" if value is None else f"{value:>10.3f}"

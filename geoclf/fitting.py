@@ -10,6 +10,7 @@ map whose smoothness is left open trains as a stack of networks instead (smoothn
 from __future__ import annotations
 
 import copy
+import math
 import time
 from typing import Callable
 
@@ -18,7 +19,7 @@ import torch
 
 from .config import TrainingConfig
 from .encoding import Binning, Encoding, spherical_spread
-from .errors import GeoclfError
+from .errors import GeoclfError, SettingError
 from .inputs import InputSpec, Scaler
 from .network import Architecture, resolve_device
 from .smoothness import choose_smoothness
@@ -126,8 +127,18 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
 
 
 def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> dict:
-    """Score the fitted network on its training samples and the hold-out (scaled tensors), and calibrate it there."""
+    """Score the fitted network on its training samples and the hold-out (scaled tensors), and calibrate it there.
+
+    A network whose weights or loss are not finite diverged: it is refused here, so no
+    model that draws a one-class or random map is ever saved.
+    """
     metrics.update(_score(network, x, y, loss_fn, prefix="train_"))
+    finite = math.isfinite(metrics["train_loss"]) and all(torch.isfinite(p).all() for p in network.parameters())
+    if not finite:
+        raise SettingError(
+            "training diverged (training loss {loss}): the steps were too large; lower {lr} (now {now:g})",
+            loss=metrics["train_loss"], now=config.lr,
+        )
     temperature = 1.0
     if validation is not None:
         vx, vy = validation

@@ -19,7 +19,7 @@ import rasterio
 from affine import Affine
 from rasterio.windows import Window
 
-from .crs import transform_bounds
+from .crs import is_geographic, transform_bounds
 from .errors import GeoclfError
 
 MAX_CELLS = 100_000_000  # a larger grid needs --force: a typo in the resolution should not run all night
@@ -110,6 +110,8 @@ def check_bounds(bounds) -> tuple[float, float, float, float]:
     xmin, ymin, xmax, ymax = (float(v) for v in bounds)
     if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)):
         raise GeoclfError(f"extent {xmin},{ymin},{xmax},{ymax} has a non-finite number; give four finite numbers")
+    if not math.isfinite(xmax - xmin) or not math.isfinite(ymax - ymin):
+        raise GeoclfError(f"extent {xmin:g},{ymin:g},{xmax:g},{ymax:g} is wider than a number can hold; give a real extent")
     if xmin >= xmax or ymin >= ymax:
         raise GeoclfError(
             f"extent {xmin:g},{ymin:g},{xmax:g},{ymax:g} is inverted or has zero size: "
@@ -190,8 +192,10 @@ def resolve_grid(
         raise GeoclfError(
             f"cannot read extent {extent!r}: give xmin,ymin,xmax,ymax (optionally followed by [EPSG:nnnn]) or an existing file"
         )
-    check_bounds(bounds)
     source = _crs(match.group("crs")) if match.group("crs") else target_crs
+    if is_geographic(source) and bounds[0] > bounds[2]:  # 178,-20,-178,-18 in lon/lat crosses the antimeridian
+        bounds[2] += 360.0
+    check_bounds(bounds)
     if source is not None and target_crs is None:
         raise GeoclfError("the model has no CRS, so the extent cannot be transformed: drop the [CRS] from the extent")
     return Grid.from_bounds(transform_bounds(bounds, source, target_crs), target_crs, resolution, size)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .choices import RESAMPLINGS
-from .crs import xy_transform
+from .crs import is_geographic, wrap_longitudes, xy_transform
 from .errors import GeoclfError
 from .inputs import InputSpec
 
@@ -43,6 +43,7 @@ class GridInputs:
         if model_crs is not None and grid.crs is None:
             raise GeoclfError(f"the grid has no CRS but the model is in {model_crs.to_string()}; give a grid with a CRS")
         self._to_model = xy_transform(grid.crs, model_crs)
+        self._geographic = is_geographic(model_crs)
         self._sources, self._vrts = [], {}
         if any(spec.kind == "covariate" for spec in specs) and grid.crs is None:
             raise GeoclfError("the grid has no CRS, so covariate rasters cannot be aligned to it; give a grid with a CRS")
@@ -61,6 +62,8 @@ class GridInputs:
         x, y = self.grid.cell_centers(window)
         if self._to_model is not None and any(spec.kind == "coordinate" for spec in self.specs):
             x, y = self._to_model(x, y)
+        if self._geographic:  # a grid across the antimeridian runs past 180; the network learned [-180, 180)
+            x = wrap_longitudes(x)
         columns, valid = [], np.ones(x.shape, dtype=bool)
         for spec in self.specs:
             if spec.kind == "coordinate":

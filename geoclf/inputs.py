@@ -76,8 +76,10 @@ def covariate_spec(name: str, path: str | os.PathLike, band: int = 1) -> InputSp
     import rasterio
 
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise GeoclfError(f"covariate {name!r}: {path} does not exist; check the path in --covariate {name}=PATH")
+    if not path.is_file():
+        raise GeoclfError(f"covariate {name!r}: {path} is not a raster file (a folder or a device); give a GeoTIFF or another raster")
     try:
         with rasterio.open(path) as src:
             if not 1 <= band <= src.count:

@@ -133,7 +133,7 @@ class Model:
         return save(tensors, metadata={METADATA_KEY: json.dumps(self.metadata())})
 
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> None:
-        with atomic_output(path, overwrite) as temporary:
+        with atomic_output(path, overwrite, form="model") as temporary:
             temporary.write_bytes(self.to_bytes())
 
     @classmethod

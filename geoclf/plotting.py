@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
@@ -33,8 +34,9 @@ MAX_PIXELS = 1500  # a class map is drawn at most this many pixels across; large
 
 
 def save_figure(figure: Figure, path: str | os.PathLike, overwrite: bool = False, dpi: int = 120) -> None:
-    with atomic_output(path, overwrite) as temporary:
-        figure.savefig(temporary, dpi=dpi, bbox_inches="tight", format="png")
+    """Write a figure as the extension says (.png, .pdf or .svg), whole or not at all."""
+    with atomic_output(path, overwrite, form="picture") as temporary:
+        figure.savefig(temporary, dpi=dpi, bbox_inches="tight", format=Path(path).suffix.lower().lstrip("."))
     plt.close(figure)
 
 

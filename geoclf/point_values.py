@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import GeoclfError
+from .crs import is_geographic, wrap_longitudes
+from .errors import GeoclfError, warn
 from .inputs import InputSpec
 
 if TYPE_CHECKING:
@@ -28,6 +29,10 @@ def to_model_crs(points: "gpd.GeoDataFrame", model_crs, where: str) -> "gpd.GeoD
     Points with no CRS cannot be placed against a model that has one; guessing
     would silently shift the map, so it is an error.
     """
+    if model_crs is None and points.crs is not None:
+        warn(f"the model has no CRS: the coordinates of {where} ({points.crs.to_string()}) are taken as they are; "
+             "train on samples with a CRS to have them reprojected")
+        return points
     if model_crs is None or points.crs == model_crs:
         return points
     if points.crs is None:
@@ -63,6 +68,8 @@ def input_values(points: "gpd.GeoDataFrame", specs: list[InputSpec], model_crs, 
     if missing:
         raise GeoclfError(f"{where} lacks the field(s) {', '.join(missing)} that the model uses as inputs; add them")
     xy = coordinates(located)
+    if is_geographic(model_crs):  # one number per place for the network: 181 and -179 are one longitude
+        xy[:, 0] = wrap_longitudes(xy[:, 0])
     for spec in specs:
         if spec.kind == "coordinate":
             column = xy[:, 0 if spec.name == "x" else 1]

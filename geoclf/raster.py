@@ -26,7 +26,7 @@ from .inputs import check_covariates
 from .masks import Mask
 from .model import Model
 from .network import resolve_device
-from .outputs import atomic_output, check_destination, check_distinct, sidecar
+from .outputs import atomic_outputs, check_destination, check_distinct, sidecar
 from .style import describe_class_raster, write_qml
 from .windows import BLOCK, NODATA_CLASS, WindowPredictor, WindowResult
 
@@ -41,6 +41,7 @@ class MapOutputs:
     probabilities: str | os.PathLike | None = None
     confidence: str | os.PathLike | None = None
     overwrite: bool = False
+    FORMS = {"classes": "raster", "style": "style", "probabilities": "raster", "confidence": "raster"}  # by role
 
     def paths(self) -> dict[str, str | os.PathLike]:
         """Every file written, by role: classes, style, and the optional rasters asked for."""
@@ -81,8 +82,8 @@ def predict_raster(
     model = model.with_inputs(check_covariates(model.inputs))
     paths = outputs.paths()
     check_distinct(paths.items())
-    for path in paths.values():
-        check_destination(path, outputs.overwrite, reads=[spec.path for spec in model.inputs])
+    for role, path in paths.items():
+        check_destination(path, outputs.overwrite, reads=[spec.path for spec in model.inputs], form=MapOutputs.FORMS[role])
     measure = settings.confidence_measure if outputs.confidence else None
     device = resolve_device(settings.device)
     predictor = WindowPredictor(model, grid, bool(outputs.probabilities), measure, mask, settings.resampling, device)
@@ -95,7 +96,7 @@ def predict_raster(
             results = dask_results(stack.enter_context(dask_client(settings.scheduler or None, settings.workers)))
         # GDAL's block cache defaults to 5% of RAM; capped, memory stays flat for any grid size.
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
-        final = {name: stack.enter_context(atomic_output(path, outputs.overwrite)) for name, path in paths.items()}
+        final = stack.enter_context(atomic_outputs({role: (path, MapOutputs.FORMS[role]) for role, path in paths.items()}, outputs.overwrite))
         # As COGs, GeoTIFFs are written beside the final temporaries first, then copied as COGs.
         written = {name: (_intermediate(p) if settings.cog else p) for name, p in final.items() if name != "style"}
         if settings.cog:

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 
-from .errors import GeoclfError
+from .errors import GeoclfError, SampleWarning, warn
 from .outputs import atomic_output
 
 DEFAULT_LABEL = "species"
 POINT_TYPES = {"Point", "MultiPoint"}
 _LISTED = 10  # how many offending feature ids an error message names
+CONFLICT_SHARE = 0.05  # samples outvoted at their own place by another class: above this share, a warning
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,15 @@ class Samples:
 
     @property
     def labels(self) -> np.ndarray:
-        """Labels as strings: class names are text in the model, whatever the column type."""
-        return self.points[self.label].astype(str).to_numpy()
+        """Labels as strings: class names are text in the model, whatever the column type.
+
+        Whole numbers read as floats (a CSV or a spreadsheet's 1.0, 2.0) are the classes 1, 2:
+        labels match by value, whichever file type they came from.
+        """
+        values = self.points[self.label]
+        if pd.api.types.is_float_dtype(values) and values.notna().all() and (values % 1 == 0).all():
+            values = values.astype(np.int64)
+        return values.astype(str).to_numpy()
 
     @property
     def crs(self) -> pyproj.CRS | None:
@@ -44,8 +53,9 @@ class Samples:
 
 
 def _base_geometry_type(name: str | None) -> str:
-    """'3D MultiPoint' or 'Point Z' -> the type without dimensions."""
-    name = (name or "Unknown").replace("3D ", "")
+    """'3D MultiPoint' or 'Point Z' -> the type without dimensions; 'None' for a table without geometry;
+    'Unknown' for a layer of mixed or no features (read_points says which)."""
+    name = (name or "None").replace("3D ", "")
     for suffix in (" ZM", " Z", " M"):
         name = name.removesuffix(suffix)
     return name
@@ -55,6 +65,10 @@ def _ids(index, limit: int = _LISTED) -> str:
     values = [str(v) for v in list(index)[:limit]]
     more = f" and {len(index) - limit} more" if len(index) > limit else ""
     return ", ".join(values) + more
+
+
+def _is_csv(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() == ".csv"
 
 
 def list_layers(path: str | os.PathLike) -> list[tuple[str, str]]:
@@ -83,6 +97,10 @@ def choose_point_layer(path: str | os.PathLike, layer: str | None) -> str:
         return point_layers[0]
     if not point_layers and len(layers) == 1:
         name, gtype = layers[0]
+        if gtype == "Unknown" or _is_csv(path):  # mixed, empty, or X and Y columns: reading it says which
+            return name
+        if gtype == "None":
+            raise GeoclfError(f"layer {name!r} in {path} is a table without geometries; geoclf needs a point layer")
         raise GeoclfError(f"layer {name!r} in {path} holds {gtype} geometries; geoclf needs a point layer")
     if not point_layers:
         raise GeoclfError(f"{path} has no point layer; its layers are: {described}")
@@ -97,11 +115,15 @@ def read_points(path: str | os.PathLike, layer: str | None = None) -> gpd.GeoDat
     from pyogrio.errors import DataLayerError, DataSourceError
 
     layer = choose_point_layer(path, layer)
+    # A CSV's points are its X and Y columns (as geoclf writes them), under the usual names; it has no CRS.
+    options = {"X_POSSIBLE_NAMES": "X,x,lon,longitude,easting", "Y_POSSIBLE_NAMES": "Y,y,lat,latitude,northing"} if _is_csv(path) else {}
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", fid_as_index=True)
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", fid_as_index=True, **options)
     except (DataSourceError, DataLayerError) as error:
         raise GeoclfError(f"cannot read layer {layer!r} of {path}: {error}") from None
     where = f"layer {layer!r} of {path}"
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise GeoclfError(f"{where} has no point geometries" + (": name its coordinate columns X and Y" if options else ""))
     if len(frame) == 0:
         raise GeoclfError(f"{where} has no features; add sample points to it")
     missing = frame.geometry.isna() | frame.geometry.is_empty
@@ -132,15 +154,39 @@ def read_samples(path: str | os.PathLike, layer: str | None = None, label: str =
     return Samples(points=points, label=label)
 
 
+def warn_about_labels(samples: Samples) -> None:
+    """One warning line for each thing in the labels a map cannot put right: labels of spaces only,
+    places that hold samples of different classes, and samples that all sit at one place."""
+    labels = samples.labels
+    blank = np.char.strip(labels.astype(str)) == ""
+    if blank.any():
+        warn(f"{blank.sum()} sample(s) have a {samples.label!r} of spaces only: they are trained as a class of their own; "
+             "label or delete them", SampleWarning)
+    xy = np.column_stack([samples.points.geometry.x.to_numpy(), samples.points.geometry.y.to_numpy()])
+    places, place_of = np.unique(xy, axis=0, return_inverse=True)
+    if len(places) == 1 and len(xy) > 1:
+        warn(f"all {len(xy)} samples sit at one place: a map from their coordinates cannot tell the classes apart", SampleWarning)
+        return
+    place_of, code_of = place_of.ravel(), np.unique(labels, return_inverse=True)[1].ravel()
+    counts = np.zeros((len(places), code_of.max() + 1), dtype=np.int64)
+    np.add.at(counts, (place_of, code_of), 1)
+    conflicted = np.flatnonzero((counts > 0).sum(axis=1) > 1)
+    # Samples no map can get right: at each place, those not of its most frequent class. A stray duplicate is
+    # noise the network averages out (the teaching spiral starts its three arms at one point); many are a
+    # recording problem.
+    if (counts.sum() - counts.max(axis=1).sum()) / len(labels) > CONFLICT_SHARE:
+        x, y = places[conflicted[0]]
+        names = sorted(set(labels[place_of == conflicted[0]]))
+        warn(f"{len(conflicted)} place(s) hold samples of different classes (e.g. {x:g},{y:g}: {', '.join(names)}); "
+             "a map shows one class per place, so some of them will be wrong there", SampleWarning)
+
+
 def write_points(points: gpd.GeoDataFrame, path: str | os.PathLike, layer: str, overwrite: bool = False) -> None:
     """Write a point layer atomically; the format follows the extension (.gpkg, .geojson, .fgb).
 
     A .csv gets the coordinates as X and Y columns (GDAL's CSV convention; a CSV has no
     CRS, so the points' CRS is not carried), for spreadsheets and statistics packages.
     """
-    suffix = Path(path).suffix.lower()
-    if suffix == ".shp":
-        raise GeoclfError(f"{path}: a Shapefile is several files and cannot be written whole at once; write a .gpkg instead")
-    options = {"layer_options": {"GEOMETRY": "AS_XY"}} if suffix == ".csv" else {"layer": layer}
-    with atomic_output(path, overwrite) as temporary:
+    options = {"layer_options": {"GEOMETRY": "AS_XY"}} if Path(path).suffix.lower() == ".csv" else {"layer": layer}
+    with atomic_output(path, overwrite, form="points") as temporary:
         points.to_file(temporary, engine="pyogrio", **options)

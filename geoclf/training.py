@@ -16,13 +16,14 @@ import numpy as np
 
 from .colors import class_colors
 from .config import TrainingConfig
+from .crs import points_extent
 from .errors import GeoclfError, RareClassWarning, warn
 from .fitting import fit_network
 from .inputs import COORDINATE_INPUTS, InputSpec
 from .model import Model
 from .point_values import coordinates, input_values
 from .response import choose_response
-from .samples import Samples
+from .samples import Samples, warn_about_labels
 from .splits import holdout
 
 __all__ = ["TrainingConfig", "encode_labels", "train", "usable_values", "warn_rare_classes"]
@@ -93,6 +94,7 @@ def train(
     inputs = list(inputs) if inputs is not None else list(COORDINATE_INPUTS)
     fits = config.fits(inputs)
     values, valid = usable_values(samples, inputs)
+    warn_about_labels(samples)
     classes, codes = encode_labels(samples, valid)
     train_x, train_y, val_x, val_y = _split(values, codes, config.val_fraction, config.seed)
 
@@ -128,7 +130,7 @@ def train(
         colors=class_colors(len(classes)),
         label=samples.label,
         crs_wkt=samples.crs.to_wkt() if samples.crs is not None else None,
-        extent=tuple(float(v) for v in samples.points[valid].total_bounds),
+        extent=points_extent(coordinates(samples.points[valid]), samples.crs),
         training=config.to_dict(),
         metrics=metrics,
         history=fitted["history"],

@@ -16,11 +16,11 @@ from sklearn.metrics import accuracy_score, f1_score, log_loss
 
 from .choices import FOLD_METHODS
 from .config import TrainingConfig
-from .errors import GeoclfError, RareClassWarning
+from .errors import ExtrapolationWarning, GeoclfError, SampleWarning, SettingError
 from .evaluation import format_per_class, kappa, per_class, scored_predictions
 from .inputs import InputSpec
 from .point_values import coordinates
-from .samples import Samples
+from .samples import Samples, warn_about_labels
 from .training import train, warn_rare_classes
 
 METRICS = ("accuracy", "kappa", "macro_f1", "log_loss")
@@ -51,17 +51,26 @@ class CrossValidationReport:
     def from_dict(cls, data: dict) -> "CrossValidationReport":
         return cls(**{name: data.get(name) for name in cls.__dataclass_fields__})
 
+    @property
+    def skipped_folds(self) -> int:
+        """Folds where no model could be trained: left out of the means, so a summary must say so."""
+        return sum("skipped" in record for record in self.per_fold)
+
     def summary_line(self) -> str:
         """One line: the fold design and the mean +/- sd of each metric."""
         figures = [
             f"{metric.replace('_', ' ')} {value['mean']:.3f} +/- {value['sd']:.3f}"
             for metric in METRICS if (value := self.summary[metric]) is not None
         ]
-        return f"{self.folds}-fold cross-validation by {self.by}: " + ", ".join(figures)
+        skipped = self.skipped_folds
+        note = f" ({skipped} of {self.folds} folds skipped: no model could be trained there)" if skipped else ""
+        return f"{self.folds}-fold cross-validation by {self.by}{note}: " + ", ".join(figures)
 
     def to_text(self) -> str:
         """Fold by fold, then the means and the per-class table."""
-        lines = [f"{self.folds}-fold cross-validation by {self.by}", ""]
+        skipped = self.skipped_folds
+        heading = f"{self.folds}-fold cross-validation by {self.by}" + (f", {skipped} fold(s) skipped" if skipped else "")
+        lines = [heading, ""]
         lines.append(f"{'fold':>4} {'train':>6} {'test':>6} {'accuracy':>9} {'kappa':>7} {'macro F1':>9} {'log loss':>9}")
         lines += [_fold_line(record) for record in self.per_fold]
         lines.append("")
@@ -98,21 +107,21 @@ def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: floa
     each to the fold with the fewest points. 'cluster': k-means clusters of the coordinates.
     """
     if folds < 2:
-        raise GeoclfError(f"--folds must be at least 2, got {folds}")
+        raise SettingError("{folds} must be at least 2, got {value}", value=folds)
     if folds > len(xy):
-        raise GeoclfError(f"--folds {folds} is more than the {len(xy)} samples; use fewer folds")
+        raise SettingError("{folds} {value} is more than the {count} samples; use fewer folds", value=folds, count=len(xy))
     if by not in FOLD_METHODS:
-        raise GeoclfError(f"unknown --by {by!r}; choose from {', '.join(FOLD_METHODS)}")
+        raise SettingError("unknown {by} {value!r}; choose from {allowed}", value=by, allowed=", ".join(FOLD_METHODS))
     rng = np.random.default_rng(seed)
     if by == "random":
         return rng.permutation(np.arange(len(xy)) % folds)
     places = len(np.unique(xy, axis=0))
     if places < 2:
-        raise GeoclfError(f"all {len(xy)} samples sit at one place: spatial folds cannot part them; use --by random")
+        raise SettingError("all {count} samples sit at one place: spatial folds cannot part them; use {by} random", count=len(xy))
     if places < folds:  # k-means would warn and leave folds empty
-        raise GeoclfError(
-            f"the {len(xy)} samples sit at only {places} distinct places, fewer than the {folds} folds: "
-            f"use --folds {places} or fewer, or --by random"
+        raise SettingError(
+            "the {count} samples sit at only {places} distinct places, fewer than the {value} folds: "
+            "use {folds} {places} or fewer, or {by} random", count=len(xy), places=places, value=folds,
         )
     if by == "cluster":
         from sklearn.cluster import KMeans
@@ -121,12 +130,12 @@ def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: floa
     span = np.ptp(xy, axis=0).max()
     size = block_size if block_size is not None else span / (2 * folds)
     if not size > 0:
-        raise GeoclfError(f"--block-size must be positive (CRS units), got {block_size}")
+        raise SettingError("{block_size} must be positive (CRS units), got {value}", value=block_size)
     cells = np.floor((xy - xy.min(axis=0)) / size).astype(np.int64)
     blocks, block_of = np.unique(cells, axis=0, return_inverse=True)
     block_of = block_of.ravel()
     if len(blocks) < folds:
-        raise GeoclfError(f"--block-size {size:g} makes only {len(blocks)} blocks for {folds} folds; use smaller blocks")
+        raise SettingError("{block_size} {value:g} makes only {blocks} blocks for {folds_wanted} folds; use smaller blocks", value=size, blocks=len(blocks), folds_wanted=folds)
     counts = np.bincount(block_of)
     order = rng.permutation(len(blocks))
     order = order[np.argsort(-counts[order], kind="stable")]  # largest blocks first, ties in random order
@@ -176,6 +185,7 @@ def cross_validate(
     classes = sorted(set(labels))
     names, counts = np.unique(labels, return_counts=True)
     warn_rare_classes(names, counts)
+    warn_about_labels(samples)
     untested = sorted(str(n) for n, c in zip(names, counts) if c < folds)
     fold_of[np.isin(labels, untested)] = -1  # always in training
     results, truths, guesses = [], [], []
@@ -190,10 +200,11 @@ def cross_validate(
         if unscored:
             record["unscored_classes"] = unscored
         try:
-            with warnings.catch_warnings():  # said once above, for all the samples
-                warnings.simplefilter("ignore", RareClassWarning)
+            with warnings.catch_warnings():  # said once above, for all the samples; spatial folds extrapolate on purpose
+                warnings.simplefilter("ignore", SampleWarning)
+                warnings.simplefilter("ignore", ExtrapolationWarning)
                 model = train(training, config, inputs=inputs)
-            scores = _scores(model, test, classes)
+                scores = _scores(model, test, classes)
             truth, guess = scores.pop("predictions")
             truths.append(truth)
             guesses.append(guess)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from .options import covariate_option, covariate_paths, debug_option, load_model
+from .options import covariate_option, covariate_paths, debug_option, json_text, load_model
 
 
 @click.command()
@@ -23,18 +22,14 @@ from .options import covariate_option, covariate_paths, debug_option, load_model
 @debug_option
 def evaluate(model_path, samples, layer, label, covariates, as_json, output, reliability_plot, overwrite):
     """Accuracy, Cohen's kappa, per-class precision/recall/F1, confusion matrix and calibration on labelled points."""
-    from ..errors import GeoclfError
     from ..evaluation import evaluate as score
     from ..outputs import atomic_output, check_destination, check_distinct
     from ..samples import read_samples
 
-    form = Path(output).suffix.lower() if output else None
-    if form not in (None, *REPORT_FORMS):
-        raise GeoclfError(f"-o {output}: a report is written as {', '.join(REPORT_FORMS)}; give one of those extensions")
     check_distinct((role, path) for role, path in (("report", output), ("reliability plot", reliability_plot)) if path)
-    for path in (output, reliability_plot):
+    for path, form in ((output, "report"), (reliability_plot, "picture")):
         if path:
-            check_destination(path, overwrite, reads=(model_path, samples, *covariate_paths(covariates)))
+            check_destination(path, overwrite, reads=(model_path, samples, *covariate_paths(covariates)), form=form)
     model = load_model(model_path, covariates)
     report = score(model, read_samples(samples, layer, label or model.label), where=str(samples))
     if reliability_plot:
@@ -42,13 +37,13 @@ def evaluate(model_path, samples, layer, label, covariates, as_json, output, rel
 
         save_figure(plot_reliability(report.calibration, title=Path(model_path).name), reliability_plot, overwrite)
     if output:
-        with atomic_output(output, overwrite) as temporary:
-            temporary.write_text(REPORT_FORMS[form](report), encoding="utf-8")
+        with atomic_output(output, overwrite, form="report") as temporary:
+            temporary.write_text(REPORT_FORMS[Path(output).suffix.lower()](report), encoding="utf-8")
     click.echo(_as_json(report) if as_json else report.to_text())
 
 
 def _as_json(report) -> str:
-    return json.dumps(report.to_dict(), indent=2)
+    return json_text(report.to_dict())
 
 
 REPORT_FORMS = {".html": lambda report: report.to_html(), ".json": _as_json, ".txt": lambda report: report.to_text() + "\n"}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 
 import click
 
-from .options import debug_option
+from .options import debug_option, json_text
 
 
 @click.command()
@@ -21,7 +20,7 @@ def info(model, as_json):
     loaded = Model.load(model)
     meta = loaded.metadata()
     if as_json:
-        click.echo(json.dumps(meta, indent=2))
+        click.echo(json_text(meta))
         return
     crs = loaded.crs
     arch = loaded.architecture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -92,6 +93,16 @@ def _writable_folder(path: Path) -> bool:
     return path.is_dir() and os.access(path, os.W_OK)
 
 
+_NEGATIVE_NUMBERS = re.compile(r"^-\.?\d[^,]*,")
+
+
+def _not_an_option(arg) -> str:
+    """'-120,30,-110,40 [EPSG:4326]' is an extent west of Greenwich, not an option '-1': a leading space tells click
+    so (the extent and number parsers ignore spaces)."""
+    arg = str(arg)
+    return " " + arg if _NEGATIVE_NUMBERS.match(arg) else arg
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn errors into one line on stderr and a non-zero exit code.
 
@@ -99,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     held (c_stderr.py): shown as warnings after a success, dropped behind the error line
     after a failure, or shown in full with --debug.
     """
-    args = sys.argv[1:] if argv is None else list(argv)
+    args = [_not_an_option(a) for a in (sys.argv[1:] if argv is None else argv)]
     debug = "--debug" in args
     _quiet_libraries(debug)
     if argv is not None:

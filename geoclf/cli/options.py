@@ -26,6 +26,23 @@ def numbers(text: str, kind, count: int | None, what: str):
     return values
 
 
+def json_text(data) -> str:
+    """Indented JSON that any reader accepts: a number that is not finite (a score no fold could give) is null."""
+    import json
+    import math
+
+    def finite(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {key: finite(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [finite(item) for item in value]
+        return value
+
+    return json.dumps(finite(data), indent=2, allow_nan=False)
+
+
 def debug_option(command):
     """--debug on every command (main() reads it from argv, so it works before the error)."""
     return click.option("--debug", is_flag=True, expose_value=False, help="Show the traceback on errors.")(command)

@@ -29,7 +29,7 @@ def plot_samples_command(samples, output, layer, label, model_path, overwrite):
     from ..plotting import plot_samples, save_figure
     from ..samples import read_samples
 
-    check_destination(output, overwrite, reads=(samples, model_path))
+    check_destination(output, overwrite, reads=(samples, model_path), form="picture")
     data = read_samples(samples, layer, label)
     model = Model.load(model_path) if model_path else None
     figure = plot_samples(data.points, label, model.classes if model else None, model.colors if model else None, title=Path(samples).name)
@@ -48,7 +48,7 @@ def plot_history_command(model_path, output, overwrite):
     from ..outputs import check_destination
     from ..plotting import plot_history, save_figure
 
-    check_destination(output, overwrite, reads=(model_path,))
+    check_destination(output, overwrite, reads=(model_path,), form="picture")
     save_figure(plot_history(Model.load(model_path).history, title=Path(model_path).name), output, overwrite)
     click.echo(f"wrote {output}")
 
@@ -67,7 +67,7 @@ def plot_class_map_command(raster, output, samples, label, points, overwrite):
     from ..plotting import plot_class_map, save_figure
     from ..samples import read_points, read_samples
 
-    check_destination(output, overwrite, reads=(raster, samples, points))
+    check_destination(output, overwrite, reads=(raster, samples, points), form="picture")
     if not Path(raster).is_file():
         from ..errors import GeoclfError
 

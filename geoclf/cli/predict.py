@@ -53,8 +53,8 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     settings.check()
     outputs = MapOutputs(output, probabilities, confidence, overwrite)
     check_distinct(outputs.paths().items())
-    for path in outputs.paths().values():
-        check_destination(path, overwrite, reads=(model_path, extent, like, mask, *covariate_paths(covariates)))
+    for role, path in outputs.paths().items():
+        check_destination(path, overwrite, reads=(model_path, extent, like, mask, *covariate_paths(covariates)), form=MapOutputs.FORMS[role])
     model = load_model(model_path, covariates)
     if extent is None and like is None:
         extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
@@ -93,7 +93,7 @@ def predict_points(model_path, points, output, layer, covariates, overwrite):
     from ..prediction import predict_points as classify
     from ..samples import choose_point_layer, read_points, write_points
 
-    check_destination(output, overwrite, reads=(model_path, points, *covariate_paths(covariates)))
+    check_destination(output, overwrite, reads=(model_path, points, *covariate_paths(covariates)), form="points")
     model = load_model(model_path, covariates)
     layer = choose_point_layer(points, layer)
     result = classify(model, read_points(points, layer), where=str(points))

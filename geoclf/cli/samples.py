@@ -22,8 +22,10 @@ from .options import debug_option, numbers
 def make_samples(dataset, output, per_class, seed, noise, center, scale, crs, label, overwrite):
     """Write a labelled sample point layer 'samples' (the teaching text's spiral of three species)."""
     from ..datasets import spiral_samples
+    from ..outputs import check_destination
     from ..samples import write_points
 
+    check_destination(output, overwrite, form="points")
     points = spiral_samples(per_class, noise, seed, numbers(center, float, 2, "--center"), scale, crs, label)
     write_points(points, output, layer="samples", overwrite=overwrite)
     counts = points[label].value_counts().sort_index()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import click
 
@@ -13,6 +12,7 @@ from .options import (
     Progress,
     covariate_paths,
     debug_option,
+    json_text,
     parse_covariates,
     progress_mode_of,
     progress_options,
@@ -20,13 +20,21 @@ from .options import (
 )
 
 
-def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mode):
-    """The cross-validation report of `train --cv` and `cross-validate`, with a progress bar over the folds."""
+def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mode, fold_flags=None):
+    """The cross-validation report of `train --cv` and `cross-validate`, with a progress bar over the folds.
+
+    `fold_flags` names the fold settings as the command's options do.
+    """
+    from ..errors import GeoclfError, SettingError
+    from ..settings import flag
     from ..validation import cross_validate
 
+    fold_flags = fold_flags or {}
     progress = Progress(mode, folds, "cross-validating", "fold")
     try:
         return cross_validate(data, config, inputs, folds, by, block_size, on_fold=lambda r: progress.update_to(r["fold"] + 1))
+    except SettingError as error:  # fold settings are --folds, --by, --block-size here, --cv, --cv-by, ... in train
+        raise GeoclfError(error.render(lambda field: fold_flags.get(field, flag(field)))) from None
     finally:
         progress.close()
 
@@ -67,11 +75,12 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     from ..smoothness import describe_smoothness
     from ..training import train as train_model
 
-    check_destination(output, overwrite, reads=(samples, *covariate_paths(options["covariates"])))
+    check_destination(output, overwrite, reads=(samples, *covariate_paths(options["covariates"])), form="model")
     data, config, inputs = training_setup(samples, **options)
     report = None
     if cv_folds is not None:
-        report = cross_validate_with_progress(data, config, inputs, cv_folds, cv_by, cv_block_size, progress_mode_of(quiet, progress_mode))
+        report = cross_validate_with_progress(data, config, inputs, cv_folds, cv_by, cv_block_size, progress_mode_of(quiet, progress_mode),
+                                              fold_flags={"folds": "--cv", "by": "--cv-by", "block_size": "--cv-block-size"})
     description = "training"
     if config.chooses_response(inputs):
         description = "choosing the response, then training"
@@ -133,4 +142,4 @@ def cross_validate(samples, folds, by, block_size, as_json, quiet, progress_mode
     """
     data, config, inputs = training_setup(samples, **options)
     report = cross_validate_with_progress(data, config, inputs, folds, by, block_size, progress_mode_of(quiet, progress_mode))
-    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_text())
+    click.echo(json_text(report.to_dict()) if as_json else report.to_text())

@@ -1,5 +1,5 @@
 """Hostile and odd inputs through the CLI: one line, the right exit code, no warning text, nothing left
-behind, and every input intact (the hardening issue's cases, each sent as a user would)."""
+behind, and every input intact (the two hardening issues' cases, each sent as a user would)."""
 
 import copy
 import hashlib
@@ -8,8 +8,10 @@ import resource
 import signal
 import subprocess
 import sys
+import warnings
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import assert_one_line_error, listing
@@ -192,3 +194,227 @@ def test_an_empty_label_is_a_missing_label(cli, tmp_path):
     before = listing(tmp_path)
     result = cli("train", tmp_path / "s.gpkg", "-o", tmp_path / "m.geoclf", "--epochs", "2", "-q")
     assert_quiet_refusal(result, tmp_path, before, "features 20 have no 'species'; label or delete them")
+
+
+# -- part two: outputs as one set, formats by name ------------------------------------------------
+
+def test_a_set_of_outputs_is_placed_whole_or_not_at_all(tmp_path, model):
+    """A folder named like the probabilities appears mid-run: neither the class map nor its style is placed."""
+    from geoclf import GeoclfError, Grid, MapOutputs, predict_raster
+
+    grid = Grid.from_bounds(model.extent, model.crs, size=(300, 300))
+    outputs = MapOutputs(tmp_path / "c.tif", probabilities=tmp_path / "p.tif")
+
+    def a_folder_appears(done, total):
+        (tmp_path / "p.tif").mkdir(exist_ok=True)
+
+    with pytest.raises(GeoclfError, match="p.tif is now a folder .made while geoclf ran.: nothing was written"):
+        predict_raster(model, grid, outputs, progress=a_folder_appears)
+    assert listing(tmp_path) == {"p.tif"} and not any((tmp_path / "p.tif").iterdir())
+
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["make-samples", "spiral", "e"], ["e: no extension is not a points format", ".gpkg, .geojson, .fgb, .csv"]),
+        (["predict-points", "model.geoclf", "samples.gpkg", "-o", "out.xyz"], ["'.xyz' is not a points format"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "map.png"], ["'.png' is not a raster format", ".tif, .tiff"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.qml"], ["the classes and the style would both be written to m3.qml"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.tif", "--confidence", "m3.png"], ["'.png' is not a raster format"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.tif", "--probabilities", "m3.qml"],
+         ["the style and the probabilities would both be written to m3.qml"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "newdir/"], ["newdir/ is a folder name"]),
+        (["train", "samples.gpkg", "-o", "model.bin"], ["'.bin' is not a model format", ".geoclf"]),
+        (["plot", "history", "model.geoclf", "-o", "loss.jpg"], ["'.jpg' is not a picture format", ".png, .pdf, .svg"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "a" * 240 + ".tif"], ["the file name is too long (244 characters)"]),
+    ],
+    ids=["no-extension", "xyz", "png-raster", "qml-raster", "png-confidence", "style-twin", "folder", "model", "jpg", "too-long"],
+)
+def test_outputs_are_refused_by_name_before_work(cli, work, monkeypatch, args, needles):
+    monkeypatch.chdir(work)
+    before = listing(work)
+    assert_quiet_refusal(cli(*args), work, before, *needles)
+
+
+def test_a_picture_is_written_in_the_format_its_name_says(cli, work):
+    assert cli("plot", "history", work / "model.geoclf", "-o", work / "loss.svg").code == 0
+    assert (work / "loss.svg").read_text().lstrip().startswith("<?xml")
+
+
+# -- part two: numbers that are not finite ---------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["train", "samples.gpkg", "-o", "d.geoclf", "--lr", "1e30", "--epochs", "20", "--weight-decay", "0"],
+         ["training diverged (training loss nan)", "lower --lr (now 1e+30)"]),
+        (["train", "samples.gpkg", "-o", "d.geoclf", "--encoding", "sinusoidal", "--encoding-frequencies", "2000"],
+         ["--encoding-frequencies must be in [1, 256], got 2000"]),
+        (["train", "samples.gpkg", "-o", "d.geoclf", "--encoding", "sinusoidal", "--encoding-frequencies", "100"],
+         ["--encoding-frequencies of a sinusoidal --encoding are octaves: at most 24"]),
+        (["train", "samples.gpkg", "-o", "d.geoclf", "--weight-decay", "nan"], ["--weight-decay must be zero or positive, got nan"]),
+        (["make-samples", "spiral", "n.gpkg", "--noise", "nan"], ["--noise must be zero or a positive angle"]),
+        (["predict-raster", "-1e308,-1e308,1e308,1e308", "-m", "model.geoclf", "-o", "x.tif"], ["is wider than a number can hold"]),
+    ],
+    ids=["diverged", "frequencies", "octaves", "nan-decay", "nan-noise", "huge-extent"],
+)
+def test_no_model_or_map_from_numbers_that_are_not_finite(cli, work, monkeypatch, args, needles):
+    monkeypatch.chdir(work)
+    before = listing(work)
+    assert_quiet_refusal(cli(*args, "-q") if args[0] == "train" else cli(*args), work, before, *needles)
+
+
+def test_extents_west_of_greenwich_and_south_of_the_equator_are_extents(cli, tmp_path):
+    """'-10,-3,0,8' starts with a minus: it is EXTENT, not an option '-1'; so is --center -5,3."""
+    assert cli("make-samples", "spiral", tmp_path / "s.gpkg", "--center", "-5,3", "--crs", "EPSG:4326", "--scale", "1").code == 0
+    assert cli("train", tmp_path / "s.gpkg", "-o", tmp_path / "m.geoclf", "--epochs", "5", "-q").code == 0
+    done = cli("predict-raster", "-10,-3,0,8", "-m", tmp_path / "m.geoclf", "-o", tmp_path / "c.tif", "--size", "50,55", "-q")
+    assert done.code == 0, done.err
+    import rasterio
+
+    with rasterio.open(tmp_path / "c.tif") as src:
+        assert tuple(round(v, 6) for v in src.bounds) == (-10, -3, 0, 8)
+
+
+# -- part two: messages that name the real cause --------------------------------------------------
+
+def _layer(path, geometries, labels=None, **kwargs):
+    frame = gpd.GeoDataFrame({"species": labels or ["a"] * len(geometries)}, geometry=geometries, crs="EPSG:32633")
+    frame.to_file(path, **kwargs)
+
+
+def test_layers_that_are_not_point_layers_say_why(cli, tmp_path):
+    from shapely.geometry import LineString
+
+    _layer(tmp_path / "mixed.gpkg", [Point(0, 0), LineString([(0, 0), (1, 1)])], ["a", "b"])
+    _layer(tmp_path / "empty.gpkg", [], [])
+    pd.DataFrame({"species": ["a", "b"]}).to_csv(tmp_path / "nocoords.csv", index=False)
+    for name, needle in (("mixed.gpkg", "holds LineString geometries"), ("empty.gpkg", "has no features"),
+                         ("nocoords.csv", "has no point geometries: name its coordinate columns X and Y")):
+        result = cli("train", tmp_path / name, "-o", tmp_path / "m.geoclf", "-q")
+        assert_one_line_error(result, needle)
+        assert "Unknown" not in result.err
+
+
+def test_a_csv_of_x_and_y_trains(cli, work):
+    """The CSV predict-points writes (X, Y columns) is a sample file too."""
+    assert cli("predict-points", work / "model.geoclf", work / "samples.gpkg", "-o", work / "pts.csv").code == 0
+    result = cli("train", work / "pts.csv", "-o", work / "csv.geoclf", "--epochs", "5", "-q")
+    assert result.code == 0, result.err
+    assert "the model has no CRS" not in result.err
+
+
+def test_a_device_as_covariate_is_not_called_missing(cli, work):
+    result = cli("train", work / "samples.gpkg", "--covariate", "d=/dev/zero", "-o", work / "z.geoclf", "-q")
+    assert_one_line_error(result, "/dev/zero is not a raster file")
+
+
+def test_train_cv_names_its_own_options(cli, work):
+    assert_one_line_error(cli("train", work / "samples.gpkg", "--cv", "1", "-o", work / "z.geoclf", "-q"), "--cv must be at least 2, got 1")
+
+
+def test_numeric_labels_match_by_value(cli, tmp_path):
+    """Classes 1, 2 in training and 1.0, 2.0 in the evaluation file are the same classes."""
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 100, (60, 2))
+    classes = (xy[:, 0] > 50).astype(int) + 1
+    points = [Point(x, y) for x, y in xy]
+    gpd.GeoDataFrame({"kind": classes}, geometry=points, crs="EPSG:32633").to_file(tmp_path / "train.gpkg")
+    gpd.GeoDataFrame({"kind": classes.astype(float)}, geometry=points, crs="EPSG:32633").to_file(tmp_path / "test.gpkg")
+    assert cli("train", tmp_path / "train.gpkg", "--label", "kind", "-o", tmp_path / "m.geoclf", "--epochs", "30", "-q").code == 0
+    result = cli("evaluate", tmp_path / "m.geoclf", tmp_path / "test.gpkg", "--json")
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["accuracy"] > 0.8
+
+
+# -- part two: warnings a user needs, one line each ------------------------------------------------
+
+def _warnings(result) -> list[str]:
+    return [line for line in result.err.splitlines() if line.startswith("geoclf: warning: ")]
+
+
+def test_conflicting_and_blank_labels_are_said_once(cli, tmp_path):
+    places = [Point(0, 0), Point(0, 0), Point(10, 10), Point(20, 5), Point(30, 1), Point(40, 9)] * 3
+    _layer(tmp_path / "s.gpkg", places, ["a", "b", "a", "b", "a", "  "] * 3)
+    result = cli("cross-validate", tmp_path / "s.gpkg", "--folds", "2", "--by", "random", "--epochs", "3", "-q")
+    assert result.code == 0, result.err
+    said = _warnings(result)
+    assert sum("of spaces only" in line for line in said) == 1
+    assert sum("1 place(s) hold samples of different classes (e.g. 0,0: a, b)" in line for line in said) == 1
+
+
+def test_samples_all_at_one_place_are_said(cli, tmp_path):
+    _layer(tmp_path / "s.gpkg", [Point(5, 5)] * 12, ["a", "b"] * 6)
+    result = cli("train", tmp_path / "s.gpkg", "-o", tmp_path / "m.geoclf", "--epochs", "3", "-q")
+    assert any("all 12 samples sit at one place" in line for line in _warnings(result)), result.err
+
+
+def test_points_far_from_the_samples_and_a_model_without_crs_are_said(cli, work, tmp_path):
+    far = work / "far.gpkg"
+    assert cli("make-samples", "spiral", far, "--center", "205000,550000", "--per-class", "5").code == 0
+    result = cli("predict-points", work / "model.geoclf", far, "-o", work / "far_p.gpkg")
+    assert result.code == 0
+    assert any("15 of 15 points in" in line and "outside the training samples' extent" in line for line in _warnings(result))
+    with warnings.catch_warnings():  # pyogrio warns that this layer has no CRS: that is the point
+        warnings.simplefilter("ignore", UserWarning)
+        gpd.read_file(work / "samples.gpkg").set_crs(None, allow_override=True).to_file(tmp_path / "nocrs.gpkg")
+    assert cli("train", tmp_path / "nocrs.gpkg", "-o", tmp_path / "nocrs.geoclf", "--epochs", "3", "-q").code == 0
+    result = cli("predict-points", tmp_path / "nocrs.geoclf", work / "samples.gpkg", "-o", tmp_path / "p.gpkg")
+    assert result.code == 0
+    assert any("the model has no CRS: the coordinates of" in line for line in _warnings(result)), result.err
+
+
+def test_a_summary_says_when_folds_were_skipped():
+    from geoclf.validation import CrossValidationReport
+
+    scored = {"fold": 0, "train_samples": 9, "test_samples": 3, "accuracy": 0.8, "kappa": 0.5, "macro_f1": 0.7, "log_loss": 0.4}
+    report = CrossValidationReport(
+        folds=2, by="block", block_size=None, summary={m: {"mean": scored[m], "sd": 0.0} for m in ("accuracy", "kappa", "macro_f1", "log_loss")},
+        per_fold=[scored, {"fold": 1, "train_samples": 3, "test_samples": 9, "skipped": "one class left"}], per_class={},
+        untested_classes=[],
+    )
+    assert "2-fold cross-validation by block (1 of 2 folds skipped: no model could be trained there): accuracy 0.800" in report.summary_line()
+    assert report.to_text().startswith("2-fold cross-validation by block, 1 fold(s) skipped")
+
+
+# -- part two: the antimeridian ---------------------------------------------------------------------
+
+def test_a_survey_across_the_antimeridian_maps_its_own_span(cli, tmp_path):
+    """Samples at 179..181 degrees (stored as 179..180 and -180..-179): the model's extent is 2 degrees, not 360;
+    the default map covers it, a crossing extent '178,-20,-178,-18' is read as such, and the map is right."""
+    import rasterio
+
+    from geoclf import spiral_samples
+
+    points = spiral_samples(per_class=40, center=(180.0, -19.0), scale=1.0, crs="EPSG:4326")
+    lon = (points.geometry.x + 180.0) % 360.0 - 180.0
+    points.set_geometry(gpd.points_from_xy(lon, points.geometry.y), crs="EPSG:4326").to_file(tmp_path / "s.gpkg")
+    trained = cli("train", tmp_path / "s.gpkg", "-o", tmp_path / "m.geoclf", "--epochs", "100", "--weight-decay", "0",
+                  "--encoding", "fourier", "--encoding-frequencies", "32", "--encoding-scale", "0.3", "-q")
+    assert trained.code == 0, trained.err
+    west, _, east, _ = json.loads(cli("info", tmp_path / "m.geoclf", "--json").out)["extent"]
+    assert 179 < west < 179.5 and 180.5 < east < 181
+    assert cli("predict-raster", "-m", tmp_path / "m.geoclf", "-o", tmp_path / "c.tif", "--size", "200,200", "-q").code == 0
+    with rasterio.open(tmp_path / "c.tif") as src:
+        assert 178.9 < src.bounds.left < 179.2 and 180.9 < src.bounds.right < 181.2
+        x = np.where(lon < src.bounds.left, lon + 360, lon)
+        codes = np.array([v[0] for v in src.sample(np.column_stack([x, points.geometry.y]))])
+    assert (np.array(["crayfish", "diving beetle", "tadpole"])[codes] == points.species).mean() > 0.95
+    crossing = cli("predict-raster", "178,-20,-178,-18", "-m", tmp_path / "m.geoclf", "-o", tmp_path / "x.tif", "--size", "40,20", "-q")
+    assert crossing.code == 0, crossing.err
+    with rasterio.open(tmp_path / "x.tif") as src:
+        assert tuple(round(v, 6) for v in src.bounds) == (178, -20, 182, -18)
+
+
+def test_info_json_is_valid_json_even_with_a_number_that_is_not_finite(cli, work, model):
+    meta = copy.deepcopy(model.metadata())
+    meta["metrics"]["kappa"] = float("nan")  # what a cross-validation of one class could leave
+    save_file({k: v.contiguous() for k, v in model.network.state_dict().items()}, str(work / "nan.geoclf"),
+              metadata={"geoclf": json.dumps(meta)})
+    result = cli("info", work / "nan.geoclf", "--json")
+    assert result.code == 0, result.err
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    assert json.loads(result.out, parse_constant=refuse)["metrics"]["kappa"] is None

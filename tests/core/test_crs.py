@@ -33,3 +33,16 @@ def test_a_box_moved_holds_every_point_of_its_edges():
     lon, lat = xy_transform("EPSG:5186", "EPSG:4326")(edges_x, edges_y)
     assert west <= lon.min() and lon.max() <= east and south <= lat.min() and lat.max() <= north
     assert east - west == pytest.approx(lon.max() - lon.min(), rel=1e-3)
+
+
+def test_the_shortest_longitude_span_crosses_the_antimeridian_when_that_is_shorter():
+    from geoclf.crs import longitude_span, points_extent, wrap_longitudes
+
+    assert longitude_span([10.0, 20.0, 15.0]) == (10.0, 20.0)
+    assert longitude_span([175.0, 178.0, -179.0, -178.0]) == (175.0, 182.0)
+    assert longitude_span([170.0, 180.0]) == (170.0, 180.0)  # 180 is -180: still the short way
+    assert longitude_span([5.0]) == (5.0, 5.0)
+    np.testing.assert_allclose(wrap_longitudes([181.0, -180.0, 540.0]), [-179.0, -180.0, -180.0])
+    xy = np.array([[179.5, -19.0], [-179.5, -18.0]])
+    assert points_extent(xy, "EPSG:4326") == (179.5, -19.0, 180.5, -18.0)
+    assert points_extent(xy, "EPSG:32660") == (-179.5, -19.0, 179.5, -18.0)  # metres: no wrapping

@@ -47,7 +47,7 @@ def test_clusters_are_spatially_disjoint(xy):
 
 @pytest.mark.parametrize(
     "args, needle",
-    [((1, "block"), "--folds must be at least 2"), ((5, "grid"), "unknown --by"), ((5, "block", -1.0), "--block-size must be positive"),
+    [((1, "block"), "^folds must be at least 2"), ((5, "grid"), "^unknown by .grid."), ((5, "block", -1.0), "^block_size must be positive"),
      ((5, "block", 1e9), "makes only 1 blocks for 5 folds"), ((1000, "random"), "more than the 300 samples")],
 )
 def test_fold_errors(xy, args, needle):

@@ -66,6 +66,10 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     torch.manual_seed(config.seed)
     encoding = encoding_for(config, inputs, train_x, crs)
     scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())
+    overflowing = [spec.name for spec, offset, scale in zip(inputs, scaler.offset, scaler.scale) if not np.isfinite([offset, scale]).all()]
+    if overflowing:
+        raise GeoclfError(f"the values of {', '.join(overflowing)} are too large to scale (their mean or spread overflows); "
+                          "rescale them, e.g. to other units")
     others = tuple(i for i, spec in enumerate(inputs) if spec.kind != "coordinate")
     scaled_train = scaler.transform(train_x)
     binning = Binning.fit(scaled_train, others, config.feature_bins)

@@ -80,15 +80,15 @@ class Grid:
             raise GeoclfError(f"--resolution must be a positive cell size in CRS units, got {resolution}")
         longer = max(xmax - xmin, ymax - ymin)
         across = longer / resolution
+        if across > MAX_CELLS_ACROSS:  # first: a tiny resolution makes `across` infinite
+            raise GeoclfError(
+                f"--resolution {resolution:g} would make {across:.3g} cells across, more than a GeoTIFF holds "
+                f"({MAX_CELLS_ACROSS:,}); give a coarser cell size"
+            )
         if math.ceil(across - 1e-9) < MIN_CELLS_ACROSS:
             raise GeoclfError(
                 f"--resolution {resolution:g} covers the whole extent ({xmax - xmin:g} x {ymax - ymin:g}) with one cell; "
                 f"give a cell size under {longer / (MIN_CELLS_ACROSS - 1):g} (the CRS's units)"
-            )
-        if across > MAX_CELLS_ACROSS:
-            raise GeoclfError(
-                f"--resolution {resolution:g} would make {across:.3g} cells across, more than a GeoTIFF holds "
-                f"({MAX_CELLS_ACROSS:,}); give a coarser cell size"
             )
         # Cover the whole extent; the small tolerance keeps 2000 m / 2 m at 1000 cells, not 1001.
         width = max(1, math.ceil((xmax - xmin) / resolution - 1e-9))

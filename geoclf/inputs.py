@@ -160,12 +160,13 @@ class Scaler:
 
     @classmethod
     def fit(cls, values: np.ndarray, method: str = "standard", unscaled: tuple[int, ...] = ()) -> "Scaler":
-        if method == "standard":
-            offset, scale = values.mean(axis=0), values.std(axis=0)
-        elif method == "minmax":
-            offset, scale = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
-        else:
-            raise SettingError("unknown {scaling} {value!r}; choose from {allowed}", value=method, allowed=", ".join(SCALINGS))
+        with np.errstate(over="ignore", invalid="ignore"):  # values near float's limit overflow: the caller checks finiteness
+            if method == "standard":
+                offset, scale = values.mean(axis=0), values.std(axis=0)
+            elif method == "minmax":
+                offset, scale = values.min(axis=0), values.max(axis=0) - values.min(axis=0)
+            else:
+                raise SettingError("unknown {scaling} {value!r}; choose from {allowed}", value=method, allowed=", ".join(SCALINGS))
         offset, scale = offset.copy(), np.where(scale > 0, scale, 1.0)
         offset[list(unscaled)], scale[list(unscaled)] = 0.0, 1.0
         return cls(method, offset, scale)

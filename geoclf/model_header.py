@@ -125,6 +125,10 @@ def check_tensors(header: Header, expected: dict[str, tuple[int, ...]], name: st
 
 
 def _check_scaling(scaling: dict, inputs: int, name: str) -> None:
+    from .choices import SCALINGS
+
+    if scaling.get("method") not in SCALINGS:
+        raise field_error(name, "scaling.method", f"must be one of {', '.join(SCALINGS)}, got {scaling.get('method')!r:.40}")
     for part in ("offset", "scale"):
         values = scaling.get(part)
         if not isinstance(values, list) or len(values) != inputs or not all(_is_number(v) for v in values):

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import socket
 import tempfile
 import uuid
+import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -29,8 +32,12 @@ FORMS = {  # what each kind of output is written as, by extension (GDAL's and QG
     "report": (".html", ".json", ".txt"),
     "style": (".qml",),
 }
-_TWIN_EXTRA = 24  # characters a temporary twin adds to a name: '.', '-', 8 hex digits, '.partial'
+_TWIN_EXTRA = 48  # characters a temporary twin adds to a name: host, pid, tag, '.partial', a COG's '.gtiff'
 _NAME_MAX = 255
+# A temporary twin is named for its run, '.NAME-HOST-PID-TAG.partial.EXT', so that a later run on this machine can
+# tell one left by a killed run (its process is gone) from one a live run is writing.
+_HOST = f"{zlib.crc32(socket.gethostname().encode()) & 0xFFFF:04x}"
+_TWIN = re.compile(r"^\.(?P<stem>.*)-(?P<host>[0-9a-f]{4})-(?P<pid>\d+)-[0-9a-f]{6}\.(?P<kind>partial|previous)(?P<rest>.*)$")
 
 
 def check_destination(
@@ -115,12 +122,20 @@ def atomic_outputs(paths: dict[str, tuple[str | os.PathLike, str | None]], overw
     """
     check_distinct((role, path) for role, (path, _) in paths.items())
     finals = {role: check_destination(path, overwrite, form=form) for role, (path, form) in paths.items()}
-    temporaries = {role: final.with_name(f".{final.stem}-{uuid.uuid4().hex[:8]}.partial{final.suffix}") for role, final in finals.items()}
+    for folder in {final.parent for final in finals.values()}:
+        clear_stale_twins(folder)
+    temporaries = {role: _twin(final, "partial") for role, final in finals.items()}
     try:
         yield temporaries
         for temporary in temporaries.values():
             os.chmod(temporary, 0o666 & ~_umask())  # some writers create 0600 files; a result is for sharing
-        _place_together(temporaries, finals)
+        for final in finals.values():
+            if final.is_dir():  # appeared during the run; a folder is the user's, never moved or removed
+                raise GeoclfError(f"{final} is now a folder (made while geoclf ran): nothing was written; move it away and run again")
+        if overwrite:
+            _place_together(temporaries, finals)
+        else:
+            _place_new(temporaries, finals)
     except GeoclfError:
         raise
     except Exception as error:
@@ -133,13 +148,40 @@ def atomic_outputs(paths: dict[str, tuple[str | os.PathLike, str | None]], overw
             _remove(temporary)
 
 
+def _place_new(temporaries: dict[str, Path], finals: dict[str, Path]) -> None:
+    """Without --overwrite: link every temporary to its final name, which must still be free; a file another run
+    placed there since the start is never replaced (a hard link fails where a rename would clobber)."""
+    placed: list[str] = []
+    try:
+        for role, final in finals.items():
+            _link_new(temporaries[role], final)
+            placed.append(role)
+    except FileExistsError:
+        for done in placed:
+            _remove(finals[done])
+        raise GeoclfError(
+            f"{finals[role]} appeared while geoclf ran (another run writing it?): nothing was written; "
+            "pass --overwrite to replace it, or choose another name"
+        ) from None
+
+
+def _link_new(temporary: Path, final: Path) -> None:
+    try:
+        os.link(temporary, final)  # FileExistsError if anything took the name meanwhile
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: check, then rename (a moment's race remains there)
+        if final.exists():
+            raise FileExistsError(final) from None
+        os.replace(temporary, final)
+        return
+    temporary.unlink()
+
+
 def _place_together(temporaries: dict[str, Path], finals: dict[str, Path]) -> None:
-    """Rename every temporary to its final name; if one cannot be, undo the others and restore what they replaced."""
-    for final in finals.values():
-        if final.is_dir():  # appeared during the run; a folder is the user's, never moved or removed
-            raise GeoclfError(f"{final} is now a folder (made while geoclf ran): nothing was written; move it away and run again")
-    aside = {role: final.with_name(f".{final.stem}-{uuid.uuid4().hex[:8]}.previous{final.suffix}")
-             for role, final in finals.items() if final.exists()}
+    """With --overwrite: rename every temporary to its final name; if one cannot be, undo the others and restore
+    what they replaced."""
+    aside = {role: _twin(final, "previous") for role, final in finals.items() if final.exists()}
     placed: list[str] = []
     try:
         for role, previous in aside.items():
@@ -169,6 +211,40 @@ def _not_written(error: Exception, temporaries: dict[str, Path], finals: dict[st
         if str(temporary) in reason:
             final, reason = finals[role], reason.replace(str(temporary), str(finals[role]))
     return GeoclfError(f"{final} was not written ({reason}): check the space left in {final.resolve().parent} or choose another folder")
+
+
+def _twin(final: Path, kind: str) -> Path:
+    return final.with_name(f".{final.stem}-{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:6]}.{kind}{final.suffix}")
+
+
+def clear_stale_twins(folder: Path) -> list[Path]:
+    """Remove the temporaries that runs on this machine left when they were killed (SIGKILL, a power cut).
+
+    Only twins whose process is gone: a live run's are never touched. A previous version set
+    aside for --overwrite goes back in place if its new version never arrived.
+    """
+    cleared = []
+    for entry in folder.glob(".*"):
+        match = _TWIN.match(entry.name)
+        if not match or match["host"] != _HOST or _alive(int(match["pid"])):
+            continue
+        final = entry.with_name(match["stem"] + match["rest"])
+        if match["kind"] == "previous" and not final.exists():
+            os.replace(entry, final)
+        else:
+            _remove(entry)
+        cleared.append(entry)
+    return cleared
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _remove(path: Path) -> None:

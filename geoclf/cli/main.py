@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -93,6 +95,21 @@ def _writable_folder(path: Path) -> bool:
     return path.is_dir() and os.access(path, os.W_OK)
 
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # what timeout, systemd, Docker, schedulers and a closed terminal send
+
+
+class Stopped(BaseException):
+    """A stop signal, raised where the program is so that every output's `finally` cleans up, as Ctrl-C does."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum, frame):
+    raise Stopped(signum)
+
+
 _NEGATIVE_NUMBERS = re.compile(r"^-\.?\d[^,]*,")
 
 
@@ -117,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, debug)
     from .c_stderr import held_c_stderr
 
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, _stop)
+
     with held_c_stderr() as held:
         code = _run(args, debug)
     for line in held:
@@ -139,6 +159,10 @@ def _run(args: list[str], debug: bool) -> int:
     except click.exceptions.Abort:
         click.echo("geoclf: interrupted; no output was written", err=True)
         return 130
+    except Stopped as stopped:
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            click.echo(f"geoclf: stopped by {signal.Signals(stopped.signum).name}; no output was written", err=True)
+        return 128 + stopped.signum
     except click.UsageError as error:  # click's three-line usage message, as one line
         command = error.ctx.command_path if error.ctx else "geoclf"
         click.echo(f"geoclf: error: {error.format_message()} (see '{command} --help')", err=True)

@@ -43,6 +43,14 @@ class MapOutputs:
     overwrite: bool = False
     FORMS = {"classes": "raster", "style": "style", "probabilities": "raster", "confidence": "raster"}  # by role
 
+    def check(self, reads=()) -> None:
+        """Before any work: no two outputs on one path, each named for its format, writable, and none of them a
+        file the work `reads` (the model, its covariates, an extent or mask file)."""
+        paths = self.paths()
+        check_distinct(paths.items())
+        for role, path in paths.items():
+            check_destination(path, self.overwrite, reads=reads, form=self.FORMS[role])
+
     def paths(self) -> dict[str, str | os.PathLike]:
         """Every file written, by role: classes, style, and the optional rasters asked for."""
         paths = {"classes": self.classes, "style": sidecar(self.classes, ".qml")}
@@ -80,10 +88,8 @@ def predict_raster(
             "use a coarser --resolution, or --force if you mean it"
         )
     model = model.with_inputs(check_covariates(model.inputs))
+    outputs.check(reads=[spec.path for spec in model.inputs])
     paths = outputs.paths()
-    check_distinct(paths.items())
-    for role, path in paths.items():
-        check_destination(path, outputs.overwrite, reads=[spec.path for spec in model.inputs], form=MapOutputs.FORMS[role])
     measure = settings.confidence_measure if outputs.confidence else None
     device = resolve_device(settings.device)
     predictor = WindowPredictor(model, grid, bool(outputs.probabilities), measure, mask, settings.resampling, device)

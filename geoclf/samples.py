@@ -157,15 +157,16 @@ def read_samples(path: str | os.PathLike, layer: str | None = None, label: str =
 def warn_about_labels(samples: Samples) -> None:
     """One warning line for each thing in the labels a map cannot put right: labels of spaces only,
     places that hold samples of different classes, and samples that all sit at one place."""
+    from .point_values import coordinates  # point_values reads points with their inputs; samples only checks them
+
     labels = samples.labels
     blank = np.char.strip(labels.astype(str)) == ""
     if blank.any():
         warn(f"{blank.sum()} sample(s) have a {samples.label!r} of spaces only: they are trained as a class of their own; "
              "label or delete them", SampleWarning)
-    xy = np.column_stack([samples.points.geometry.x.to_numpy(), samples.points.geometry.y.to_numpy()])
-    places, place_of = np.unique(xy, axis=0, return_inverse=True)
-    if len(places) == 1 and len(xy) > 1:
-        warn(f"all {len(xy)} samples sit at one place: a map from their coordinates cannot tell the classes apart", SampleWarning)
+    places, place_of = np.unique(coordinates(samples.points), axis=0, return_inverse=True)
+    if len(places) == 1 and len(labels) > 1:
+        warn(f"all {len(labels)} samples sit at one place: a map from their coordinates cannot tell the classes apart", SampleWarning)
         return
     place_of, code_of = place_of.ravel(), np.unique(labels, return_inverse=True)[1].ravel()
     counts = np.zeros((len(places), code_of.max() + 1), dtype=np.int64)

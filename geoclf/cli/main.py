@@ -69,7 +69,7 @@ def _quiet_libraries(debug: bool) -> None:
     if debug:
         logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     else:
-        for name in ("rasterio", "pyogrio", "fiona", "matplotlib"):
+        for name in ("rasterio", "pyogrio", "matplotlib"):
             logging.getLogger(name).addHandler(logging.NullHandler())
     if "MPLCONFIGDIR" not in os.environ and not _writable_folder(_matplotlib_config_folder()):
         import atexit

@@ -47,14 +47,10 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     from ..raster import MapOutputs
     from ..raster import predict_raster as draw
 
-    from ..outputs import check_destination, check_distinct
-
     settings = MapSettings(**settings)
     settings.check()
     outputs = MapOutputs(output, probabilities, confidence, overwrite)
-    check_distinct(outputs.paths().items())
-    for role, path in outputs.paths().items():
-        check_destination(path, overwrite, reads=(model_path, extent, like, mask, *covariate_paths(covariates)), form=MapOutputs.FORMS[role])
+    outputs.check(reads=(model_path, extent, like, mask, *covariate_paths(covariates)))
     model = load_model(model_path, covariates)
     if extent is None and like is None:
         extent = ",".join(repr(v) for v in padded(model.extent, 0.05))

@@ -12,7 +12,7 @@ GEOCLF := $(VENV)/bin/geoclf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTENT := 199000,549000,201000,551000
 
-.PHONY: demo test test-core test-plugin venv qgis plugin-description plugin-zip clean example-scratch example-cross-entropy example-why-relu example-four-features example-pond
+.PHONY: demo test test-core test-quick test-plugin venv qgis plugin-description plugin-zip clean example-scratch example-cross-entropy example-why-relu example-four-features example-pond
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -50,6 +50,10 @@ test-plugin: venv $(QGIS_VENV)/.installed
 		$(QGIS_VENV)/bin/python -m pytest tests/plugin --qgis_disable_gui
 
 test: test-core test-plugin
+
+# the library and CLI without the accuracy tests marked slow: a quicker check while working
+test-quick: venv
+	$(VENV)/bin/python -m pytest tests/core -m "not slow"
 
 # the teaching texts, reproduced (pictures in examples/output/)
 example-scratch: venv

@@ -85,10 +85,11 @@ def run_one(job: tuple) -> tuple[str, str, list[tuple[float, float]], float]:
     warnings.filterwarnings("ignore", category=ConvergenceWarning)  # MLPClassifier on the checkerboard, at max_iter
     torch.set_num_threads(1)
     from geoclf.errors import GeoclfError
+    from geoclf.folds import assign_folds
     from geoclf.inputs import COORDINATE_INPUTS
     from geoclf.point_values import coordinates, input_values
     from geoclf.training import TrainingConfig
-    from geoclf.validation import assign_folds, cross_validate
+    from geoclf.validation import cross_validate
 
     dataset, model, repeat, folds, rasters = job
     samples, inputs, by = datasets(rasters)[dataset]

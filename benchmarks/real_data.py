@@ -5,7 +5,7 @@
 Datasets (benchmarks/real_datasets.py; downloaded once from PyPI and Debian): elapid's
 banana-slug presence/background points scored on x, y alone, on their six fields alone
 and on both; spatstat's urkiola, ants, btb, clmfires and gorillas on x, y. Folds:
-random, and spatial blocks (`geoclf.validation.assign_folds`), drawn anew for each
+random, and spatial blocks (`geoclf.folds`), drawn anew for each
 repeat; every model sees the same folds in the same run. Peers: scikit-learn's random
 forest (300 trees), MLP (64, 64) on standardized inputs, k-nearest neighbours with k
 chosen by log loss on 3 inner folds, and histogram gradient boosting. Scores: accuracy,
@@ -107,7 +107,7 @@ def run_one(job: tuple) -> tuple[str, str, str, int, list[tuple[float, float, fl
     from geoclf.point_values import coordinates, input_values
     from geoclf.samples import Samples
     from geoclf.training import TrainingConfig, train
-    from geoclf.validation import assign_folds
+    from geoclf.folds import assign_folds
 
     dataset, kind, model, repeat, folds = job
     points, label, fields, use_xy = variants()[dataset]

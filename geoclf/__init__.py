@@ -28,6 +28,7 @@ _EXPORTS = {
     "SPIRAL_SPECIES": "datasets",
     "Samples": "samples",
     "TrainingConfig": "config",
+    "TrainingReport": "training_report",
     "checkerboard_samples": "datasets",
     "cross_validate": "validation",
     "evaluate": "evaluation",

@@ -10,7 +10,7 @@ import numpy as np
 import pyproj
 
 from .crs import move_xy, transform_bounds
-from .errors import GeoclfError
+from .errors import GeoclfError, SettingError
 
 SPIRAL_SPECIES = ("crayfish", "diving beetle", "tadpole")
 DEFAULT_CRS = "EPSG:5186"  # Korea 2000 / Central Belt 2010, a projected CRS in metres
@@ -25,9 +25,9 @@ def spiral_xy(per_class: int = 100, noise: float = 0.2, seed: int | None = 0):
     x = r sin(theta), y = r cos(theta). Returns (xy of shape (3N, 2), class codes).
     """
     if per_class < 1:
-        raise GeoclfError(f"--per-class must be at least 1, got {per_class}")
+        raise SettingError("{per_class} must be at least 1, got {value}", value=per_class)
     if noise < 0:
-        raise GeoclfError(f"--noise must be zero or positive, got {noise}")
+        raise SettingError("{noise} must be zero or positive, got {value}", value=noise)
     rng = np.random.default_rng(seed)
     xy, codes = [], []
     r = np.arange(per_class) / per_class
@@ -49,13 +49,13 @@ def spiral_samples(
 ) -> gpd.GeoDataFrame:
     """Spiral sample points on the ground: a point layer with the species name per point."""
     if not 0 < scale < math.inf:
-        raise GeoclfError(f"--scale must be positive (metres per spiral unit), got {scale}")
+        raise SettingError("{scale} must be positive (metres per spiral unit), got {value}", value=scale)
     if not 0 <= noise < math.inf:
-        raise GeoclfError(f"--noise must be zero or a positive angle in radians, got {noise}")
+        raise SettingError("{noise} must be zero or a positive angle in radians, got {value}", value=noise)
     if not all(math.isfinite(v) for v in center):
-        raise GeoclfError(f"--center must be two finite numbers, got {center[0]},{center[1]}")
+        raise SettingError("{center} must be two finite numbers, got {x},{y}", x=center[0], y=center[1])
     if per_class < 1:
-        raise GeoclfError(f"--per-class must be at least 1, got {per_class}")
+        raise SettingError("{per_class} must be at least 1, got {value}", value=per_class)
     if crs is not None:
         try:
             crs = pyproj.CRS.from_user_input(crs)

@@ -19,9 +19,9 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from .errors import GeoclfError
+from .errors import GeoclfError, SettingError
 from .model import Model
-from .prediction import PREDICTED_COLUMN, predict_points, probability_column
+from .prediction import PREDICTED_COLUMN, predict_points, probability_columns
 from .samples import Samples
 
 CALIBRATION_BINS = 10
@@ -71,9 +71,11 @@ class EvaluationReport:
         lines += format_per_class(self.per_class)
         lines += ["", "confusion matrix (rows: true, columns: predicted)"]
         cell = max(8, *(len(n) + 1 for n in names))
-        lines.append(" " * width + "".join(f"{n:>{cell}}" for n in names))
+        lines.append(" " * width + "".join(f"{n:>{cell}}" for n in [*names, "total"]))
         for name, row in zip(names, self.confusion_matrix):
-            lines.append(f"{name:<{width}}" + "".join(f"{v:>{cell}d}" for v in row))
+            lines.append(f"{name:<{width}}" + "".join(f"{v:>{cell}d}" for v in [*row, sum(row)]))
+        totals = np.asarray(self.confusion_matrix, dtype=int).reshape(len(names), len(names)).sum(axis=0).tolist()
+        lines.append(f"{'total':<{width}}" + "".join(f"{v:>{cell}d}" for v in [*totals, self.samples]))
         lines += ["", f"calibration: expected calibration error {self.calibration['ece']:.3f}",
                   f"{'probability':<14}{'points':>8}{'mean prob.':>12}{'accuracy':>10}"]
         for row in self.calibration["bins"]:
@@ -89,17 +91,20 @@ class EvaluationReport:
             + f"<td>{self.per_class[name]['support']}</td></tr>"
             for name in self.classes
         )
-        header = "".join(f"<th>{html.escape(name)}</th>" for name in self.classes)
+        header = "".join(f"<th>{html.escape(name)}</th>" for name in self.classes) + "<th>total</th>"
         matrix = "".join(
-            f"<tr><th>{html.escape(name)}</th>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
+            f"<tr><th>{html.escape(name)}</th>" + "".join(f"<td>{v}</td>" for v in [*row, sum(row)]) + "</tr>"
             for name, row in zip(self.classes, self.confusion_matrix)
         )
+        totals = np.asarray(self.confusion_matrix, dtype=int).reshape(len(self.classes), len(self.classes)).sum(axis=0).tolist()
+        matrix += "<tr><th>total</th>" + "".join(f"<td>{v}</td>" for v in [*totals, self.samples]) + "</tr>"
         return (
             f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
             f"<h1>{html.escape(title)}</h1>"
             f"<p>samples: {self.samples}<br>overall accuracy: {self.accuracy:.3f}<br>Cohen's kappa: {_figure(self.kappa)}"
             f"<br>expected calibration error: {self.calibration['ece']:.3f}</p>"
-            "<table border='1'><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
+            "<table border='1'><tr><th>class</th><th>user's accuracy (precision)</th><th>producer's accuracy (recall)</th>"
+            "<th>F1</th><th>support</th></tr>"
             f"{rows}</table><h2>Confusion matrix (rows: true, columns: predicted)</h2>"
             f"<table border='1'><tr><th></th>{header}</tr>{matrix}</table></body></html>\n"
         )
@@ -115,9 +120,9 @@ def evaluate(model: Model, samples: Samples, where: str = "the samples") -> Eval
     truth = samples.labels
     unknown = sorted(set(truth) - set(model.classes))
     if unknown:
-        raise GeoclfError(
-            f"{where}: labels {', '.join(map(repr, unknown))} in {samples.label!r} are not classes of the model "
-            f"({', '.join(map(repr, model.classes))}); check --label or remove those points"
+        raise SettingError(
+            "{where}: labels {unknown} in {field!r} are not classes of the model ({classes}); check {label} or remove those points",
+            where=where, unknown=", ".join(map(repr, unknown)), field=samples.label, classes=", ".join(map(repr, model.classes)),
         )
     truth, predicted, probs, skipped = scored_predictions(model, samples, model.classes, where)
     return EvaluationReport.from_predictions(truth, predicted, probs, model.classes, skipped)
@@ -131,9 +136,10 @@ def scored_predictions(model: Model, samples: Samples, classes: list[str], where
     if not scored.any():
         raise GeoclfError(f"{where}: no point has a value for every input of the model; check that the rasters cover them")
     probs = np.zeros((int(scored.sum()), len(classes)))
+    column_of = dict(zip(model.classes, probability_columns(model.classes)))
     for code, name in enumerate(classes):
-        if name in model.classes:
-            probs[:, code] = classified[probability_column(name)].to_numpy()[scored]
+        if name in column_of:
+            probs[:, code] = classified[column_of[name]].to_numpy()[scored]
     predicted = classified[PREDICTED_COLUMN].to_numpy()[scored].astype(str)
     return samples.labels[scored], predicted, probs, int((~scored).sum())
 
@@ -154,15 +160,21 @@ def per_class(truth, predicted, classes: list[str]) -> dict:
 
 
 def format_per_class(table: dict) -> list[str]:
-    """The per-class table as text lines; n/a where a class cannot be scored (no sample, or never predicted)."""
+    """The per-class table as text lines, in the words of map accuracy (user's and producer's accuracy, as
+    Olofsson et al. 2014 and QGIS classification plugins say; precision and recall in the JSON); n/a where a
+    class cannot be scored (no sample, or never predicted)."""
     width = max([12, *(len(n) for n in table)]) + 2
 
     def cell(value):
         return f"{'n/a':>10}" if value is None else f"{value:>10.3f}"
 
-    lines = [f"{'class':<{width}}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
+    lines = [
+        f"{'':<{width}}{'user':>10}{'producer':>10}",
+        f"{'class':<{width}}{'accuracy':>10}{'accuracy':>10}{'F1':>10}{'support':>10}",
+    ]
     for name, row in table.items():
         lines.append(f"{name:<{width}}{cell(row['precision'])}{cell(row['recall'])}{cell(row['f1'])}{row['support']:>10d}")
+    lines.append("(user's accuracy: precision, the share of points mapped as the class that are it; producer's: recall)")
     return lines
 
 

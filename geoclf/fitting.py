@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -27,13 +28,35 @@ from .smoothness import choose_smoothness
 OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
 
+@dataclass
+class FitResult:
+    """What one fit returns: the network with all it needs to be used, and how the fit went.
+
+    `metrics` holds the figures the model file keeps (losses, accuracies, seconds, the
+    kept epoch, the temperature, a smoothness choice); `history` one record per epoch.
+    """
+
+    network: torch.nn.Module
+    architecture: Architecture
+    scaler: Scaler
+    device: torch.device
+    temperature: float = 1.0
+    history: list[dict] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+
+    @torch.no_grad()
+    def logits(self, values: np.ndarray) -> torch.Tensor:
+        """The network's raw scores for unscaled input values (no temperature), on the fit's device."""
+        return self.network.eval()(torch.from_numpy(self.scaler.transform(values)).to(self.device))
+
+
 def encoding_for(config: TrainingConfig, inputs: list[InputSpec], train_values: np.ndarray, crs) -> Encoding:
     """The location encoding the config asks for, placed on the coordinate inputs (on the sphere for lon/lat)."""
     columns = tuple(i for i, spec in enumerate(inputs) if spec.kind == "coordinate")
     if config.encoding == "none":
         return Encoding()
     if len(columns) != 2:
-        raise GeoclfError(f"--encoding {config.encoding} encodes the coordinates, which are not inputs; drop --no-xy or the encoding")
+        raise SettingError("{encoding} {value} encodes the coordinates, which are not inputs; drop {no_xy} or the encoding", value=config.encoding)
     sphere = bool(crs is not None and crs.is_geographic)
     spread = spherical_spread(train_values[:, list(columns)]) if sphere else 1.0
     return Encoding(config.encoding, config.encoding_frequencies, config.encoding_scale, columns, sphere, spread, config.seed)
@@ -55,12 +78,11 @@ def fit_temperature(logits: torch.Tensor, truth: torch.Tensor) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-4.0, 4.0), method="bounded").x))
 
 
-def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None) -> dict:
+def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None) -> FitResult:
     """One network (with its scaler and encodings) fitted to input values under a settled config: the loop itself.
 
     With `validation` (values, codes) each epoch is scored on it; early stopping then
     keeps the best epoch's weights, and a temperature is fitted on it (when calibrating).
-    Returns the network, its architecture, scaler, history, temperature and metrics.
     """
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
@@ -130,7 +152,7 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     return _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device)
 
 
-def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> dict:
+def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> FitResult:
     """Score the fitted network on its training samples and the hold-out (scaled tensors), and calibrate it there.
 
     A network whose weights or loss are not finite diverged: it is refused here, so no
@@ -156,10 +178,7 @@ def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validat
             metrics["temperature"] = round(temperature, 4)
             metrics["val_log_loss_uncalibrated"] = float(torch.nn.functional.cross_entropy(logits, vy))
             metrics["val_log_loss"] = float(torch.nn.functional.cross_entropy(logits / temperature, vy))
-    return {
-        "network": network, "architecture": architecture, "scaler": scaler, "history": history,
-        "temperature": temperature, "metrics": metrics, "device": device,
-    }
+    return FitResult(network, architecture, scaler, device, temperature, history, metrics)
 
 
 def _input_lasso(network, architecture: Architecture, strength: float) -> Callable[[], torch.Tensor] | None:

@@ -20,12 +20,13 @@ from affine import Affine
 from rasterio.windows import Window
 
 from .crs import is_geographic, transform_bounds
-from .errors import GeoclfError
+from .errors import ExtrapolationWarning, GeoclfError, SettingError, warn
 
 MAX_CELLS = 100_000_000  # a larger grid needs --force: a typo in the resolution should not run all night
 DEFAULT_CELLS_ACROSS = 1000  # default resolution: about this many cells along the longer side
 MIN_CELLS_ACROSS = 2  # fewer cells along the longer side is no map: a --resolution typo, or the wrong units
 MAX_CELLS_ACROSS = 2**31 - 1  # GDAL's raster dimensions are C ints
+MIN_TRAINED_SHARE = 0.01  # a map whose extent the training samples' extent covers less of is nearly all extrapolation
 _EXTENT_PATTERN = re.compile(r"^\s*(?P<numbers>[^\[\]]+?)\s*(\[\s*(?P<crs>[^\[\]]+?)\s*\])?\s*$")
 
 
@@ -72,23 +73,24 @@ class Grid:
         if size is not None:
             width, height = size
             if width < 1 or height < 1:
-                raise GeoclfError(f"--size must be two positive cell counts like 1000,800, got {width},{height}")
+                raise SettingError("{size} must be two positive cell counts like 1000,800, got {width},{height}", width=width, height=height)
             return cls(Affine((xmax - xmin) / width, 0, xmin, 0, -(ymax - ymin) / height, ymax), width, height, crs)
         if resolution is None:
             resolution = default_resolution((xmin, ymin, xmax, ymax))
         if not 0 < resolution < math.inf:
-            raise GeoclfError(f"--resolution must be a positive cell size in CRS units, got {resolution}")
+            raise SettingError("{resolution} must be a positive cell size in CRS units, got {value}", value=resolution)
         longer = max(xmax - xmin, ymax - ymin)
         across = longer / resolution
         if across > MAX_CELLS_ACROSS:  # first: a tiny resolution makes `across` infinite
-            raise GeoclfError(
-                f"--resolution {resolution:g} would make {across:.3g} cells across, more than a GeoTIFF holds "
-                f"({MAX_CELLS_ACROSS:,}); give a coarser cell size"
+            raise SettingError(
+                "{resolution} {value:g} would make {across:.3g} cells across, more than a GeoTIFF holds ({most:,}); "
+                "give a coarser cell size", value=resolution, across=across, most=MAX_CELLS_ACROSS,
             )
         if math.ceil(across - 1e-9) < MIN_CELLS_ACROSS:
-            raise GeoclfError(
-                f"--resolution {resolution:g} covers the whole extent ({xmax - xmin:g} x {ymax - ymin:g}) with one cell; "
-                f"give a cell size under {longer / (MIN_CELLS_ACROSS - 1):g} (the CRS's units)"
+            raise SettingError(
+                "{resolution} {value:g} covers the whole extent ({width:g} x {height:g}) with one cell; "
+                "give a cell size under {most:g} (the CRS's units)",
+                value=resolution, width=xmax - xmin, height=ymax - ymin, most=longer / (MIN_CELLS_ACROSS - 1),
             )
         # Cover the whole extent; the small tolerance keeps 2000 m / 2 m at 1000 cells, not 1001.
         width = max(1, math.ceil((xmax - xmin) / resolution - 1e-9))
@@ -165,20 +167,87 @@ def resolve_grid(
     resolution: float | None = None,
     size: tuple[int, int] | None = None,
     like: str | os.PathLike | None = None,
+    training_extent: tuple[float, float, float, float] | None = None,
 ) -> Grid:
     """The grid a user means by EXTENT (text, vector or raster path), --resolution/--size or --like.
 
     Text bounds are in the target CRS unless followed by [CRS]; files carry their own CRS.
     A raster lends its exact grid unless a resolution or size is given; --like always does.
+    Given the `training_extent` (in the target CRS), a grid that misses it is warned about.
     """
+    grid = _resolve_grid(extent, target_crs, resolution, size, like)
+    if training_extent is not None:
+        warn_apart_from_training(grid, training_extent, target_crs, extent if like is None else None)
+    return grid
+
+
+def warn_apart_from_training(grid: Grid, training: tuple[float, float, float, float], crs, extent_text: str | None = None) -> None:
+    """One warning line when the training extent covers almost none of the grid (under MIN_TRAINED_SHARE):
+    nearly every class in the map would be extrapolated.
+
+    The usual causes are QGIS's extent order (xmin,xmax,ymin,ymax), which draws a huge
+    square with the samples in a corner, and lon/lat numbers without [EPSG:4326]: when
+    reading the given numbers either way would cover the samples, the line says so.
+    """
+    if is_geographic(crs):  # longitudes wrap: leave the antimeridian's cases to the per-point warnings
+        return
+    bounds = transform_bounds(grid.bounds, grid.crs, crs)
+    share = _covered_share(bounds, training)
+    if share >= MIN_TRAINED_SHARE:
+        return
+    hints = []
+    numbers = _extent_numbers(extent_text)
+    if numbers is not None:
+        a, b, c, d = numbers
+        if a < b and c < d and _covered_share((a, c, b, d), training) >= MIN_TRAINED_SHARE:
+            hints.append(f"read in QGIS's order (xmin,xmax,ymin,ymax) it would cover them: write {a:g},{c:g},{b:g},{d:g}")
+        lonlat = -180 <= a <= 180 and -180 <= c <= 180 and -90 <= b <= 90 and -90 <= d <= 90 and a < c and b < d
+        if lonlat and crs is not None and _covered_share(transform_bounds((a, b, c, d), "EPSG:4326", crs), training) >= MIN_TRAINED_SHARE:
+            hints.append(f"read as longitude and latitude it would cover them: write {extent_text.strip()} [EPSG:4326]")
+    shown = ",".join(f"{v:.6g}" for v in training)
+    if share > 0:
+        where = f"covers only {100 * share:.2g}% of the map's extent"
+    else:
+        units = crs.axis_info[0].unit_name if crs is not None and crs.axis_info else "CRS units"
+        dx = max(training[0] - bounds[2], bounds[0] - training[2], 0.0)
+        dy = max(training[1] - bounds[3], bounds[1] - training[3], 0.0)
+        where = f"does not overlap the map's extent, which lies {math.hypot(dx, dy):.4g} {units} away"
+    advice = "; ".join(hints) if hints else "check the extent's order (xmin,ymin,xmax,ymax) and CRS"
+    warn(f"the training samples' extent ({shown}) {where}: nearly every class in the map is extrapolated; {advice}",
+         ExtrapolationWarning)
+
+
+def _covered_share(bounds, training) -> float:
+    """The share of the box `bounds` that the box `training` covers (0 when apart; 1 when bounds has no area inside)."""
+    width = min(bounds[2], training[2]) - max(bounds[0], training[0])
+    height = min(bounds[3], training[3]) - max(bounds[1], training[1])
+    if width < 0 or height < 0:
+        return 0.0
+    area = (bounds[2] - bounds[0]) * (bounds[3] - bounds[1])
+    return 1.0 if area <= 0 else min(1.0, width * height / area)
+
+
+def _extent_numbers(text: str | None) -> tuple[float, float, float, float] | None:
+    """The four numbers of an extent given as text without a [CRS] (the only kind whose reading can be wrong)."""
+    match = _EXTENT_PATTERN.match(text) if text is not None and not Path(text).exists() else None
+    if not match or match.group("crs"):
+        return None
+    try:
+        numbers = tuple(float(v) for v in match.group("numbers").replace(" ", "").split(","))
+    except ValueError:
+        return None
+    return numbers if len(numbers) == 4 else None
+
+
+def _resolve_grid(extent, target_crs, resolution, size, like) -> Grid:
     if like is not None:
         if extent is not None or resolution is not None or size is not None:
-            raise GeoclfError("--like copies a whole grid: give it without EXTENT, --resolution or --size")
+            raise SettingError("{like} copies a whole grid: give it without EXTENT, {resolution} or {size}")
         return Grid.from_raster(like)
     if extent is None:
-        raise GeoclfError("give an EXTENT (xmin,ymin,xmax,ymax, or a vector or raster file) or --like GRID.tif")
+        raise SettingError("give an EXTENT (xmin,ymin,xmax,ymax, or a vector or raster file) or {like} GRID.tif")
     if resolution is not None and size is not None:
-        raise GeoclfError("give --resolution or --size, not both")
+        raise SettingError("give {resolution} or {size}, not both")
     path = Path(extent)
     if path.exists():
         return _grid_from_file(path, target_crs, resolution, size)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .choices import RESAMPLINGS
 from .crs import is_geographic, wrap_longitudes, xy_transform
-from .errors import GeoclfError
+from .errors import GeoclfError, SettingError
 from .inputs import InputSpec
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class GridInputs:
         from rasterio.vrt import WarpedVRT
 
         if resampling not in RESAMPLINGS:
-            raise GeoclfError(f"unknown --resampling {resampling!r}; choose from {', '.join(RESAMPLINGS)}")
+            raise SettingError("unknown {resampling} {value!r}; choose from {allowed}", value=resampling, allowed=", ".join(RESAMPLINGS))
         attributes = [spec.name for spec in specs if spec.kind == "attribute"]
         if attributes:
             raise GeoclfError(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .choices import SCALINGS
-from .errors import GeoclfError, SettingError
+from .errors import GeoclfError, SettingError, warn
 
 if TYPE_CHECKING:  # the model file needs the specs and the scaler, not geopandas
     import geopandas as gpd
@@ -64,24 +64,33 @@ COORDINATE_INPUTS = (InputSpec("x", "coordinate"), InputSpec("y", "coordinate"))
 
 
 def parse_covariate(text: str) -> tuple[str, str, int]:
-    """'depth=rasters/depth.tif:2' -> ('depth', 'rasters/depth.tif', 2); the band defaults to 1."""
+    """'depth=rasters/depth.tif:2' -> ('depth', 'rasters/depth.tif', 2); without ':BAND' the band is None (band 1, said)."""
     match = _COVARIATE_PATTERN.match(text.strip())
     if not match or not match.group("name").strip():
-        raise GeoclfError(f"cannot read --covariate {text!r}: write it as NAME=PATH or NAME=PATH:BAND")
-    return match.group("name").strip(), match.group("path"), int(match.group("band") or 1)
+        raise SettingError("cannot read {covariate} {value!r}: write it as NAME=PATH or NAME=PATH:BAND", value=text)
+    return match.group("name").strip(), match.group("path"), int(match.group("band")) if match.group("band") else None
 
 
-def covariate_spec(name: str, path: str | os.PathLike, band: int = 1) -> InputSpec:
-    """A covariate input after checking that its raster and band can be read."""
+def covariate_spec(name: str, path: str | os.PathLike, band: int | None = None) -> InputSpec:
+    """A covariate input after checking that its raster and band can be read.
+
+    Without a band, band 1 is read; a raster with more bands says so in one warning
+    line, since an image's other bands would otherwise be dropped silently.
+    """
     import rasterio
 
     path = Path(path)
     if not path.exists():
-        raise GeoclfError(f"covariate {name!r}: {path} does not exist; check the path in --covariate {name}=PATH")
+        raise SettingError("covariate {name!r}: {path} does not exist; check the path in {covariate} {name}=PATH", name=name, path=path)
     if not path.is_file():
         raise GeoclfError(f"covariate {name!r}: {path} is not a raster file (a folder or a device); give a GeoTIFF or another raster")
     try:
         with rasterio.open(path) as src:
+            if band is None:
+                band = 1
+                if src.count > 1:
+                    warn(f"covariate {name!r}: {path} has {src.count} bands and only band 1 is read; add :BAND to the path to "
+                         f"read another, and give one covariate per band to use them all")
             if not 1 <= band <= src.count:
                 raise GeoclfError(f"covariate {name!r}: {path} has {src.count} band(s), not band {band}; write {name}={path}:BAND")
             crs = src.crs.to_wkt() if src.crs else None
@@ -106,13 +115,13 @@ def describe_inputs(
     for column in attributes:
         if column not in points.columns or column == points.geometry.name:
             fields = ", ".join(c for c in points.columns if c != points.geometry.name) or "none"
-            raise GeoclfError(f"--features: the samples have no field {column!r}; their fields are: {fields}")
+            raise SettingError("{features}: the samples have no field {column!r}; their fields are: {fields}", column=column, fields=fields)
         if not pandas.api.types.is_numeric_dtype(points[column]):
-            raise GeoclfError(f"--features: field {column!r} is not numeric ({points[column].dtype}); give numeric fields only")
+            raise SettingError("{features}: field {column!r} is not numeric ({dtype}); give numeric fields only", column=column, dtype=points[column].dtype)
         specs.append(InputSpec(column, "attribute"))
     specs += [covariate_spec(name, path, band) for name, path, band in covariates]
     if not specs:
-        raise GeoclfError("no inputs: --no-xy drops the coordinates, so give --features or --covariate as well")
+        raise SettingError("no inputs: {no_xy} drops the coordinates, so give {features} or {covariate} as well")
     names = [spec.name for spec in specs]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -127,12 +136,18 @@ def substitute_covariates(specs: list[InputSpec], replacements: tuple[tuple[str,
     for name, path, band in replacements:
         if name not in covariates:
             known = ", ".join(sorted(covariates)) or "none"
-            raise GeoclfError(f"--covariate {name}: the model has no covariate input {name!r}; its covariates are: {known}")
+            raise SettingError("{covariate} {name}: the model has no covariate input {name!r}; its covariates are: {known}", name=name, known=known)
         given[name] = (path, band)
     return [
-        covariate_spec(spec.name, *given.get(spec.name, (spec.path, spec.band))) if spec.kind == "covariate" else spec
+        covariate_spec(spec.name, *_band_kept(given.get(spec.name, (spec.path, spec.band)), spec.band)) if spec.kind == "covariate" else spec
         for spec in specs
     ]
+
+
+def _band_kept(replacement: tuple, band: int | None) -> tuple:
+    """A replacement raster given without a band reads the band the model was trained on."""
+    path, given = replacement
+    return path, given if given is not None else band
 
 
 def check_covariates(specs: list[InputSpec]) -> list[InputSpec]:

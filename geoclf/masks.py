@@ -19,7 +19,7 @@ from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from .crs import move_xy
-from .errors import GeoclfError
+from .errors import SettingError
 
 HULL = "hull"
 
@@ -80,10 +80,10 @@ def build_mask(mask: str | os.PathLike | None, max_distance: float | None, sampl
     if mask is None and max_distance is None:
         return None
     if max_distance is not None and not max_distance > 0:
-        raise GeoclfError(f"--max-distance must be positive (in the grid's CRS units), got {max_distance}")
+        raise SettingError("{max_distance} must be positive (in the grid's CRS units), got {value}", value=max_distance)
     needs_samples = mask == HULL or max_distance is not None
     if needs_samples and (sample_points is None or len(sample_points) == 0):
-        raise GeoclfError("this model file holds no sample locations for --mask hull or --max-distance; train it again")
+        raise SettingError("this model file holds no sample locations for {mask} hull or {max_distance}; train it again")
     points = None
     if needs_samples:
         points = np.asarray(sample_points, dtype=np.float64)
@@ -92,7 +92,7 @@ def build_mask(mask: str | os.PathLike | None, max_distance: float | None, sampl
     if mask == HULL:
         area = shapely.MultiPoint(points).convex_hull
         if area.area == 0:
-            raise GeoclfError("the training samples lie on a line, so their hull has no area; use --max-distance or a polygon --mask")
+            raise SettingError("the training samples lie on a line, so their hull has no area; use {max_distance} or a polygon {mask}")
     elif mask is not None:
         area = _polygons(Path(mask), grid_crs)
     return Mask(area=area, points=points if max_distance is not None else None, max_distance=max_distance)
@@ -104,15 +104,15 @@ def _polygons(path: Path, grid_crs) -> shapely.Geometry:
     import pyogrio
 
     if not path.exists():
-        raise GeoclfError(f"--mask {path}: no such file; give a polygon layer or 'hull'")
+        raise SettingError("{mask} {path}: no such file; give a polygon layer or 'hull'", path=path)
     try:
         frame = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
-        raise GeoclfError(f"--mask {path}: not a vector file GDAL can read; give a polygon layer (GeoPackage, Shapefile...)") from None
+        raise SettingError("{mask} {path}: not a vector file GDAL can read; give a polygon layer (GeoPackage, Shapefile...)", path=path) from None
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
     if frame.empty or not frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
         kinds = ", ".join(sorted(set(frame.geom_type))) or "no geometries"
-        raise GeoclfError(f"--mask {path} holds {kinds}; it must be a polygon layer")
+        raise SettingError("{mask} {path} holds {kinds}; it must be a polygon layer", path=path, kinds=kinds)
     if frame.crs is not None and grid_crs is not None:
         frame = frame.to_crs(grid_crs)
     return shapely.union_all(frame.geometry.make_valid().to_numpy())

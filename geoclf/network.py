@@ -44,7 +44,7 @@ class Architecture:
             widths = ",".join(map(str, self.hidden[:MAX_LAYERS + 1]))
             raise SettingError(f"{{hidden}} needs 1 to {MAX_LAYERS} layer widths of 1 to {MAX_WIDTH}, got {{value}}", value=widths)
         if self.activation not in ACTIVATION_LAYERS:
-            raise ValueError(f"unknown activation {self.activation!r}; choose from {', '.join(ACTIVATION_LAYERS)}")
+            raise SettingError("unknown {activation} {value!r}; choose from {allowed}", value=self.activation, allowed=", ".join(ACTIVATION_LAYERS))
         if self.residual and len(set(self.hidden)) > 1:
             raise SettingError("{residual} needs equal {hidden} widths (e.g. 64,64,64), got {value}", value=",".join(map(str, self.hidden)))
         if not 0 <= self.dropout < 1:

@@ -6,7 +6,6 @@ The colours are the model's, so a plot matches the GeoTIFF in QGIS.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -23,14 +22,18 @@ from matplotlib.colors import ListedColormap  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar  # noqa: E402
 from rasterio.enums import Resampling  # noqa: E402
 from rasterio.plot import plotting_extent  # noqa: E402
 
 from .colors import class_colors  # noqa: E402
 from .errors import GeoclfError  # noqa: E402
 from .outputs import atomic_output  # noqa: E402
+from .style import read_class_codes  # noqa: E402
 
 MAX_PIXELS = 1500  # a class map is drawn at most this many pixels across; larger ones are read decimated
+FEW_POINTS = 10  # a reliability bin of fewer points is drawn faint: its accuracy is mostly chance
 
 
 def save_figure(figure: Figure, path: str | os.PathLike, overwrite: bool = False, dpi: int = 120) -> None:
@@ -56,6 +59,28 @@ def _label_axes(ax, crs) -> None:
     ax.set_title(f"CRS: {':'.join(code) if code else crs.name}", fontsize=9, loc="right")
     ax.ticklabel_format(useOffset=False, style="plain")
     ax.set_aspect("equal")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # long easting labels side by side otherwise touch
+    ax.tick_params(axis="x", labelrotation=20)
+
+
+def nice_length(span: float) -> float:
+    """A round scale-bar length (1, 2 or 5 x 10^k) of about a fifth of `span`."""
+    target = span / 5
+    power = 10 ** np.floor(np.log10(target))
+    return float(max(step * power for step in (1, 2, 5) if step * power <= target))
+
+
+def _scale_bar_and_north_arrow(ax, crs, extent) -> None:
+    """A scale bar in the CRS's linear unit (none for lon/lat, whose degrees are no fixed length) and a north arrow."""
+    crs = pyproj.CRS.from_user_input(crs) if crs is not None else None
+    if crs is not None and not crs.is_geographic and crs.axis_info:
+        unit = crs.axis_info[0].unit_name
+        length = nice_length(extent[1] - extent[0])
+        shown = f"{length / 1000:g} km" if unit == "metre" and length >= 1000 else f"{length:g} {'m' if unit == 'metre' else unit}"
+        ax.add_artist(AnchoredSizeBar(ax.transData, length, shown, loc="lower left", pad=0.4, borderpad=0.6, sep=4,
+                                      size_vertical=(extent[3] - extent[2]) / 150, frameon=True))
+    ax.annotate("N", xy=(0.95, 0.97), xytext=(0.95, 0.85), xycoords="axes fraction", ha="center", va="center",
+                fontsize=12, fontweight="bold", arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 8})
 
 
 def _points(ax, points: gpd.GeoDataFrame, column: str, classes: list[str], colors: list[str], **style) -> None:
@@ -111,11 +136,20 @@ def plot_reliability(calibration: dict, title: str = "Reliability") -> Figure:
     figure, (ax, counts) = plt.subplots(2, 1, figsize=(6, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1]})
     centres = [(r["low"] + r["high"]) / 2 for r in rows]
     width = rows[0]["high"] - rows[0]["low"]
-    ax.bar(centres, [r["accuracy"] for r in rows], width=width * 0.9, color="tab:blue", edgecolor="black", label="accuracy")
+    solid = [r["count"] >= FEW_POINTS for r in rows]
+    bars = ax.bar(centres, [r["accuracy"] for r in rows], width=width * 0.9, color="tab:blue", edgecolor="black", label="accuracy")
+    for bar, row, enough in zip(bars, rows, solid):
+        if not enough:  # a bin of a handful of points: its accuracy is mostly chance
+            bar.set_alpha(0.3)
+            bar.set_hatch("//")
+        ax.annotate(f"{row['count']}", (bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=7)
+    if not all(solid):
+        ax.bar([], [], color="tab:blue", alpha=0.3, hatch="//", edgecolor="black", label=f"fewer than {FEW_POINTS} points")
     ax.plot([r["confidence"] for r in rows], [r["accuracy"] for r in rows], "o", color="tab:orange", label="mean probability")
     ax.plot([0, 1], [0, 1], "--", color="gray", label="perfect calibration")
     ax.set_ylabel("accuracy of the predicted class")
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(0, 1.08)
     ax.legend(loc="upper left")
     ax.set_title(f"{title}: expected calibration error {calibration['ece']:.3f}", loc="left")
     counts.bar(centres, [r["count"] for r in rows], width=width * 0.9, color="gray")
@@ -134,18 +168,17 @@ def plot_class_map(
     title: str = "Class map",
 ) -> Figure:
     """A class map GeoTIFF from predict-raster, with its own colour table and class names."""
+    classes, map_codes = read_class_codes(path)
     with rasterio.open(path) as src:
-        tags = src.tags()
-        if "GEOCLF_CLASSES" not in tags:
-            raise GeoclfError(f"{path} is not a class map written by geoclf; make one with `geoclf predict-raster`")
-        classes = json.loads(tags["GEOCLF_CLASSES"])
         table = src.colormap(1)
         factor = max(1, int(np.ceil(max(src.width, src.height) / MAX_PIXELS)))
         codes = src.read(1, out_shape=(src.height // factor or 1, src.width // factor or 1), resampling=Resampling.nearest)
         extent = plotting_extent(src)
         crs = src.crs.to_wkt() if src.crs else None
-    colors = ["#%02x%02x%02x" % table[code][:3] for code in range(len(classes))]
-    return plot_classes(codes, extent, classes, colors, crs, samples, label, points, points_column, title)
+    colors = ["#%02x%02x%02x" % table[code][:3] for code in map_codes]
+    index = np.full(256, len(classes), dtype=np.uint8)  # the map's codes back to class positions; the rest is nodata
+    index[map_codes] = np.arange(len(classes))
+    return plot_classes(index[codes], extent, classes, colors, crs, samples, label, points, points_column, title)
 
 
 def plot_classes(
@@ -180,5 +213,6 @@ def plot_classes(
     _label_axes(ax, crs)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
+    _scale_bar_and_north_arrow(ax, crs, extent)
     ax.set_title(title, loc="left")
     return figure

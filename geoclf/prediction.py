@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 
@@ -16,8 +18,14 @@ MARGIN = 0.05  # of the training extent's longer side: points within it are not 
 PREDICTED_COLUMN = "predicted"
 
 
-def probability_column(name: str) -> str:
-    return f"prob_{name}"
+def probability_columns(classes: list[str]) -> list[str]:
+    """'prob_' and each class name as a field name every format and QGIS's expressions take:
+    letters, digits and underscores ('diving beetle' -> prob_diving_beetle), distinct for each class."""
+    columns = []
+    for code, name in enumerate(classes):
+        column = "prob_" + re.sub(r"\W+", "_", str(name).strip()).strip("_")
+        columns.append(column if column not in columns and column != "prob_" else f"prob_{code}_{column[5:]}".rstrip("_"))
+    return columns
 
 
 def warn_beyond_training(model: Model, points: gpd.GeoDataFrame, where: str) -> None:
@@ -39,7 +47,8 @@ def warn_beyond_training(model: Model, points: gpd.GeoDataFrame, where: str) -> 
 
 
 def predict_points(model: Model, points: gpd.GeoDataFrame, where: str = "the points", device: str = "cpu") -> gpd.GeoDataFrame:
-    """A copy of the points, in their own CRS, with the predicted class and one probability column per class.
+    """A copy of the points, in their own CRS, with the predicted class and one probability column per class
+    (`probability_columns`, in the model's class order).
 
     Points missing an input (a covariate's nodata, or outside its raster) get no
     prediction: an empty class and NaN probabilities.
@@ -52,6 +61,6 @@ def predict_points(model: Model, points: gpd.GeoDataFrame, where: str = "the poi
         codes[valid], probs[valid] = model.classify(values[valid], device, probabilities=True)
     result = points.copy()
     result[PREDICTED_COLUMN] = np.where(valid, np.asarray(model.classes, dtype=object)[codes], None)
-    for code, name in enumerate(model.classes):
-        result[probability_column(name)] = probs[:, code]
+    for code, column in enumerate(probability_columns(model.classes)):
+        result[column] = probs[:, code]
     return result

@@ -20,14 +20,14 @@ import rasterio.shutil
 from rasterio.windows import Window
 
 from .config import MapSettings
-from .errors import GeoclfError
+from .errors import SettingError
 from .grid import MAX_CELLS, Grid
 from .inputs import check_covariates
 from .masks import Mask
 from .model import Model
 from .network import resolve_device
 from .outputs import atomic_outputs, check_destination, check_distinct, sidecar
-from .style import describe_class_raster, write_qml
+from .style import CONFIDENCE_RAMP, PROBABILITY_RAMP, code_lookup, describe_class_raster, write_qml, write_ramp_qml
 from .windows import BLOCK, NODATA_CLASS, WindowPredictor, WindowResult
 
 GDAL_CACHE_MB = 64
@@ -35,29 +35,38 @@ GDAL_CACHE_MB = 64
 
 @dataclass(frozen=True)
 class MapOutputs:
-    """The files a class map goes to: the classes (a .qml style beside them), and optionally probabilities and confidence."""
+    """The files a class map goes to: the classes and optionally the probabilities and the confidence, each with a .qml
+    style beside it that QGIS loads with the raster."""
 
     classes: str | os.PathLike
     probabilities: str | os.PathLike | None = None
     confidence: str | os.PathLike | None = None
     overwrite: bool = False
-    FORMS = {"classes": "raster", "style": "style", "probabilities": "raster", "confidence": "raster"}  # by role
+    FORMS = {"classes": "raster", "classes' style": "style", "probabilities": "raster", "probabilities' style": "style",
+             "confidence": "raster", "confidence's style": "style"}
 
     def check(self, reads=()) -> None:
         """Before any work: no two outputs on one path, each named for its format, writable, and none of them a
         file the work `reads` (the model, its covariates, an extent or mask file)."""
         paths = self.paths()
-        check_distinct(paths.items())
+        styles = {role for role in paths if self.FORMS[role] == "style"}
+        # The rasters the user named first: their own faults (an input, a wrong extension) are often why sidecars meet.
         for role, path in paths.items():
-            check_destination(path, self.overwrite, reads=reads, form=self.FORMS[role])
+            if role not in styles:
+                check_destination(path, self.overwrite, reads=reads, form=self.FORMS[role])
+        check_distinct(paths.items())
+        for role in styles:
+            check_destination(paths[role], self.overwrite, reads=reads, form="style")
 
     def paths(self) -> dict[str, str | os.PathLike]:
         """Every file written, by role: classes, style, and the optional rasters asked for."""
-        paths = {"classes": self.classes, "style": sidecar(self.classes, ".qml")}
+        paths = {"classes": self.classes, "classes' style": sidecar(self.classes, ".qml")}
         if self.probabilities:
             paths["probabilities"] = self.probabilities
+            paths["probabilities' style"] = sidecar(self.probabilities, ".qml")
         if self.confidence:
             paths["confidence"] = self.confidence
+            paths["confidence's style"] = sidecar(self.confidence, ".qml")
         return paths
 
 
@@ -83,9 +92,9 @@ def predict_raster(
     if not isinstance(outputs, MapOutputs):
         outputs = MapOutputs(outputs)
     if grid.cells > MAX_CELLS and not settings.force:
-        raise GeoclfError(
-            f"the grid is {grid.width} x {grid.height} = {grid.cells:,} cells, over the limit of {MAX_CELLS:,}; "
-            "use a coarser --resolution, or --force if you mean it"
+        raise SettingError(
+            "the grid is {width} x {height} = {cells:,} cells, over the limit of {most:,}; use a coarser {resolution}, "
+            "or {force} if you mean it", width=grid.width, height=grid.height, cells=grid.cells, most=MAX_CELLS,
         )
     model = model.with_inputs(check_covariates(model.inputs))
     outputs.check(reads=[spec.path for spec in model.inputs])
@@ -104,15 +113,16 @@ def predict_raster(
         stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
         final = stack.enter_context(atomic_outputs({role: (path, MapOutputs.FORMS[role]) for role, path in paths.items()}, outputs.overwrite))
         # As COGs, GeoTIFFs are written beside the final temporaries first, then copied as COGs.
-        written = {name: (_intermediate(p) if settings.cog else p) for name, p in final.items() if name != "style"}
+        written = {name: (_intermediate(p) if settings.cog else p) for name, p in final.items() if not name.endswith("style")}
         if settings.cog:
             for intermediate in written.values():
                 stack.callback(_remove, intermediate)
         datasets = _open_outputs(stack, written, grid, model)
         done = 0
         stream = results(predictor, windows) if results is not None else (predictor.compute(w) for w in windows)
+        lookup = code_lookup(model.classes)  # numeric labels are their own codes in the map
         for result in stream:
-            datasets["classes"].write(result.codes, 1, window=result.window)
+            datasets["classes"].write(result.codes if lookup is None else lookup[result.codes], 1, window=result.window)
             if "probabilities" in datasets:
                 datasets["probabilities"].write(result.probabilities, window=result.window)
             if "confidence" in datasets:
@@ -125,7 +135,11 @@ def predict_raster(
         if settings.cog:
             for name, intermediate in written.items():
                 _copy_as_cog(intermediate, final[name], "MODE" if name == "classes" else "AVERAGE")
-        write_qml(final["style"], model.classes, model.colors)
+        write_qml(final["classes' style"], model.classes, model.colors)
+        if "probabilities' style" in final:
+            write_ramp_qml(final["probabilities' style"], PROBABILITY_RAMP)
+        if "confidence's style" in final:
+            write_ramp_qml(final["confidence's style"], CONFIDENCE_RAMP)
 
 
 def _intermediate(path: Path) -> Path:

@@ -36,9 +36,8 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
             fit += 1
             report = None if on_epoch is None else (lambda record, fit=fit: on_epoch({**record, "fit": fit, "fits": fits}))
             fitted = fit_network(values[used], codes[used], classes, settled, inputs, crs, None, report)
-            with torch.no_grad():
-                logits = fitted["network"].eval()(torch.from_numpy(fitted["scaler"].transform(values[left_out])).to(fitted["device"]))
-            truth = torch.from_numpy(codes[left_out]).long().to(fitted["device"])
+            logits = fitted.logits(values[left_out])
+            truth = torch.from_numpy(codes[left_out]).long().to(fitted.device)
             total += float(torch.nn.functional.cross_entropy(logits, truth, reduction="sum"))
         losses[response] = round(total / len(codes), 5)
     seconds = round(time.perf_counter() - started, 3)

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from .errors import GeoclfError, SampleWarning, warn
-from .outputs import atomic_output
+from .errors import GeoclfError, SampleWarning, SettingError, warn
+from .outputs import atomic_outputs, sidecar
 
-DEFAULT_LABEL = "species"
+# Without a label field named, the first of these a layer has (any case) holds the class, else its only text field.
+LABEL_NAMES = ("species", "class", "label", "classname", "class_name", "category", "landcover", "land_cover")
 POINT_TYPES = {"Point", "MultiPoint"}
 _LISTED = 10  # how many offending feature ids an error message names
 CONFLICT_SHARE = 0.05  # samples outvoted at their own place by another class: above this share, a warning
@@ -50,6 +51,13 @@ class Samples:
 
     def __len__(self) -> int:
         return len(self.points)
+
+
+def sorted_classes(labels) -> list[str]:
+    """The distinct labels in class order: by value when all are whole numbers (10, 20, 100), else as text."""
+    distinct = {str(label) for label in labels}
+    numeric = all(label.isdigit() for label in distinct)
+    return sorted(distinct, key=(lambda label: (int(label), label)) if numeric else None)
 
 
 def _base_geometry_type(name: str | None) -> str:
@@ -104,7 +112,7 @@ def choose_point_layer(path: str | os.PathLike, layer: str | None) -> str:
         raise GeoclfError(f"layer {name!r} in {path} holds {gtype} geometries; geoclf needs a point layer")
     if not point_layers:
         raise GeoclfError(f"{path} has no point layer; its layers are: {described}")
-    raise GeoclfError(f"{path} has several point layers; choose one with --layer: {described}")
+    raise SettingError("{path} has several point layers; choose one with {layer}: {described}", path=path, described=described)
 
 
 def read_points(path: str | os.PathLike, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -142,16 +150,36 @@ def read_points(path: str | os.PathLike, layer: str | None = None) -> gpd.GeoDat
     return frame
 
 
-def read_samples(path: str | os.PathLike, layer: str | None = None, label: str = DEFAULT_LABEL) -> Samples:
-    """Labelled sample points: a point layer plus the column that holds the class."""
+def read_samples(path: str | os.PathLike, layer: str | None = None, label: str | None = None) -> Samples:
+    """Labelled sample points: a point layer plus the column that holds the class (`guess_label` when not named)."""
     points = read_points(path, layer)
+    label = label if label is not None else guess_label(points, path)
     if label not in points.columns or label == points.geometry.name:
         fields = ", ".join(c for c in points.columns if c != points.geometry.name) or "none"
-        raise GeoclfError(f"{path} has no field {label!r}; choose the label with --label from: {fields}")
+        raise SettingError("{path} has no field {name!r}; choose the label with {label} from: {fields}", path=path, name=label, fields=fields)
     unlabelled = points[label].isna() | (points[label].astype(str) == "")  # an empty text label is no label
     if unlabelled.any():
         raise GeoclfError(f"{path}: features {_ids(points.index[unlabelled])} have no {label!r}; label or delete them")
     return Samples(points=points, label=label)
+
+
+def guess_label(points: gpd.GeoDataFrame, path) -> str:
+    """The field that holds the class when none is named: the first of LABEL_NAMES the layer has (in any
+    case), else its only text field. QGIS users' layers start with an integer fid, which is never it."""
+    import pandas
+
+    fields = [c for c in points.columns if c != points.geometry.name]
+    by_name = {str(c).lower(): c for c in fields}
+    for name in LABEL_NAMES:
+        if name in by_name:
+            return by_name[name]
+    text = [c for c in fields if not pandas.api.types.is_numeric_dtype(points[c])]
+    if len(text) == 1:
+        return text[0]
+    raise SettingError(
+        "{path}: which field holds the class? none is named species, class or label, and {count} are text fields; "
+        "choose it with {label} from: {fields}", path=path, count=len(text) or "none", fields=", ".join(map(str, fields)) or "none",
+    )
 
 
 def warn_about_labels(samples: Samples) -> None:
@@ -182,12 +210,21 @@ def warn_about_labels(samples: Samples) -> None:
              "a map shows one class per place, so some of them will be wrong there", SampleWarning)
 
 
-def write_points(points: gpd.GeoDataFrame, path: str | os.PathLike, layer: str, overwrite: bool = False) -> None:
+def write_points(points: gpd.GeoDataFrame, path: str | os.PathLike, layer: str, overwrite: bool = False, style: str | None = None) -> None:
     """Write a point layer atomically; the format follows the extension (.gpkg, .geojson, .fgb).
 
     A .csv gets the coordinates as X and Y columns (GDAL's CSV convention; a CSV has no
     CRS, so the points' CRS is not carried), for spreadsheets and statistics packages.
+    A `style` (QGIS QML) goes beside the layer, as its sidecar, placed with it or not at all.
     """
-    options = {"layer_options": {"GEOMETRY": "AS_XY"}} if Path(path).suffix.lower() == ".csv" else {"layer": layer}
-    with atomic_output(path, overwrite, form="points") as temporary:
-        points.to_file(temporary, engine="pyogrio", **options)
+    suffix = Path(path).suffix.lower()
+    options = {"layer_options": {"GEOMETRY": "AS_XY"}} if suffix == ".csv" else {"layer": layer}
+    if suffix == ".gpkg":  # GeoPackage 1.2: QGIS 3.22 and GDAL before 3.7 warn about 1.4 on every load
+        options["dataset_options"] = {"VERSION": "1.2"}
+    roles = {"points": (path, "points")}
+    if style is not None:
+        roles["style"] = (sidecar(path, ".qml"), "style")
+    with atomic_outputs(roles, overwrite) as temporaries:
+        points.to_file(temporaries["points"], engine="pyogrio", **options)
+        if style is not None:
+            temporaries["style"].write_text(style, encoding="utf-8")

@@ -23,7 +23,7 @@ from .inputs import COORDINATE_INPUTS, InputSpec
 from .model import Model
 from .point_values import coordinates, input_values
 from .response import choose_response
-from .samples import Samples, warn_about_labels
+from .samples import Samples, sorted_classes, warn_about_labels
 from .splits import holdout
 
 __all__ = ["TrainingConfig", "encode_labels", "train", "usable_values", "warn_rare_classes"]
@@ -33,13 +33,16 @@ MAX_CLASSES = 255  # class codes are uint8 in the raster, with 255 kept for noda
 
 
 def encode_labels(samples: Samples, keep: np.ndarray | None = None) -> tuple[list[str], np.ndarray]:
-    """Class names in code order (sorted) and the code of each kept sample, after the checks training needs.
+    """Class names in code order (sorted, by value for whole numbers) and the code of each kept sample, after the checks
+    training needs.
 
     Every class with a sample is trained, however rare: a rare species is the normal
     case in fieldwork. Each class under RARE_CLASS_SAMPLES gets one warning line.
     """
     labels = samples.labels if keep is None else samples.labels[keep]
-    classes, codes = np.unique(labels, return_inverse=True)
+    classes = sorted_classes(labels)  # numeric labels by value: they are the class map's codes (style.raster_codes)
+    position = {name: code for code, name in enumerate(classes)}
+    codes = np.fromiter((position[label] for label in labels), dtype=np.int64, count=len(labels))
     if len(classes) < 2:
         only = f" (only {classes[0]!r})" if len(classes) else ""
         raise GeoclfError(f"field {samples.label!r} has fewer than 2 classes{only}; a classifier needs at least 2 species")
@@ -114,18 +117,18 @@ def train(
         "train_samples": int(len(train_x)),
         "class_counts": {name: int(n) for name, n in zip(classes, np.bincount(codes, minlength=len(classes)))},
         "train_class_counts": {name: int(n) for name, n in zip(classes, np.bincount(train_y, minlength=len(classes)))},
-        **fitted["metrics"],
+        **fitted.metrics,
     }
     if choice is not None:
         metrics["response_choice"] = choice
-    smoothness = fitted["metrics"].get("smoothness_choice")
+    smoothness = fitted.metrics.get("smoothness_choice")
     if smoothness is not None:  # the model file records what was chosen, as if it had been given
         config = replace(config, weight_decay=smoothness["weight_decay"], batch_size=smoothness["batch_size"])
     return Model(
-        network=fitted["network"].cpu().eval(),
-        architecture=fitted["architecture"],
+        network=fitted.network.cpu().eval(),
+        architecture=fitted.architecture,
         inputs=inputs,
-        scaler=fitted["scaler"],
+        scaler=fitted.scaler,
         classes=classes,
         colors=class_colors(len(classes)),
         label=samples.label,
@@ -133,7 +136,7 @@ def train(
         extent=points_extent(coordinates(samples.points[valid]), samples.crs),
         training=config.to_dict(),
         metrics=metrics,
-        history=fitted["history"],
+        history=fitted.history,
         sample_points=coordinates(samples.points[valid]),
-        temperature=fitted["temperature"],
+        temperature=fitted.temperature,
     )

@@ -1,8 +1,8 @@
-"""Honest accuracy: cross-validation on spatial folds.
+"""Honest accuracy: cross-validation on spatial folds (folds.py), and its typed report.
 
 Nearby samples look alike (spatial autocorrelation), so a random hold-out tests a model
-on places it has nearly seen and flatters it. Spatial folds hold out whole areas: square
-blocks (as verde's BlockKFold) or k-means clusters of the coordinates (as elapid's).
+on places it has nearly seen and flatters it. Each fold's model is trained as `train`
+trains, on every fold but one, and scored on the one left out.
 """
 
 from __future__ import annotations
@@ -14,16 +14,17 @@ from typing import Callable
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, log_loss
 
-from .choices import FOLD_METHODS
 from .config import TrainingConfig
-from .errors import ExtrapolationWarning, GeoclfError, SampleWarning, SettingError
+from .errors import ExtrapolationWarning, GeoclfError, SampleWarning
 from .evaluation import format_per_class, kappa, per_class, scored_predictions
+from .folds import splitter
 from .inputs import InputSpec
 from .point_values import coordinates
-from .samples import Samples, warn_about_labels
+from .samples import Samples, sorted_classes, warn_about_labels
 from .training import train, warn_rare_classes
 
 METRICS = ("accuracy", "kappa", "macro_f1", "log_loss")
+METRIC_WORDS = {"accuracy": "accuracy", "kappa": "kappa", "macro_f1": "macro F1", "log_loss": "log loss"}  # as the text shows them
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class CrossValidationReport:
     def summary_line(self) -> str:
         """One line: the fold design and the mean +/- sd of each metric."""
         figures = [
-            f"{metric.replace('_', ' ')} {value['mean']:.3f} +/- {value['sd']:.3f}"
+            f"{METRIC_WORDS[metric]} {value['mean']:.3f} +/- {value['sd']:.3f}"
             for metric in METRICS if (value := self.summary[metric]) is not None
         ]
         skipped = self.skipped_folds
@@ -76,7 +77,7 @@ class CrossValidationReport:
         lines.append("")
         for metric in METRICS:
             value = self.summary[metric]
-            lines.append(f"{metric:<9} " + ("n/a" if value is None else f"{value['mean']:.3f} +/- {value['sd']:.3f}"))
+            lines.append(f"{METRIC_WORDS[metric]:<9} " + ("n/a" if value is None else f"{value['mean']:.3f} +/- {value['sd']:.3f}"))
         lines += ["", "per class, over the test parts of all folds:", *format_per_class(self.per_class)]
         if self.untested_classes:
             lines.append(f"never tested (fewer samples than folds; in every training part): {', '.join(self.untested_classes)}")
@@ -97,53 +98,6 @@ def _fold_line(r: dict) -> str:
         f"{r['fold']:>4} {r['train_samples']:>6} {r['test_samples']:>6} {r['accuracy']:>9.3f} {kappa:>7} "
         f"{r['macro_f1']:>9.3f} {r['log_loss']:>9.3f}{note}"
     )
-
-
-def assign_folds(xy: np.ndarray, folds: int, by: str = "block", block_size: float | None = None, seed: int = 0) -> np.ndarray:
-    """The test fold (0..folds-1) of each point.
-
-    'random': points shuffled into folds. 'block': square blocks of `block_size` (default:
-    the extent's longer side / (2 * folds)), whole blocks shuffled into folds, largest first,
-    each to the fold with the fewest points. 'cluster': k-means clusters of the coordinates.
-    """
-    if folds < 2:
-        raise SettingError("{folds} must be at least 2, got {value}", value=folds)
-    if folds > len(xy):
-        raise SettingError("{folds} {value} is more than the {count} samples; use fewer folds", value=folds, count=len(xy))
-    if by not in FOLD_METHODS:
-        raise SettingError("unknown {by} {value!r}; choose from {allowed}", value=by, allowed=", ".join(FOLD_METHODS))
-    rng = np.random.default_rng(seed)
-    if by == "random":
-        return rng.permutation(np.arange(len(xy)) % folds)
-    places = len(np.unique(xy, axis=0))
-    if places < 2:
-        raise SettingError("all {count} samples sit at one place: spatial folds cannot part them; use {by} random", count=len(xy))
-    if places < folds:  # k-means would warn and leave folds empty
-        raise SettingError(
-            "the {count} samples sit at only {places} distinct places, fewer than the {value} folds: "
-            "use {folds} {places} or fewer, or {by} random", count=len(xy), places=places, value=folds,
-        )
-    if by == "cluster":
-        from sklearn.cluster import KMeans
-
-        return KMeans(n_clusters=folds, n_init=10, random_state=seed).fit_predict(xy)
-    span = np.ptp(xy, axis=0).max()
-    size = block_size if block_size is not None else span / (2 * folds)
-    if not size > 0:
-        raise SettingError("{block_size} must be positive (CRS units), got {value}", value=block_size)
-    cells = np.floor((xy - xy.min(axis=0)) / size).astype(np.int64)
-    blocks, block_of = np.unique(cells, axis=0, return_inverse=True)
-    block_of = block_of.ravel()
-    if len(blocks) < folds:
-        raise SettingError("{block_size} {value:g} makes only {blocks} blocks for {folds_wanted} folds; use smaller blocks", value=size, blocks=len(blocks), folds_wanted=folds)
-    counts = np.bincount(block_of)
-    order = rng.permutation(len(blocks))
-    order = order[np.argsort(-counts[order], kind="stable")]  # largest blocks first, ties in random order
-    fold_of_block, filled = np.empty(len(blocks), dtype=np.int64), np.zeros(folds, dtype=np.int64)
-    for block in order:
-        fold_of_block[block] = target = int(np.argmin(filled))
-        filled[target] += counts[block]
-    return fold_of_block[block_of]
 
 
 def _scores(model, test: Samples, classes: list[str]) -> dict:
@@ -180,9 +134,9 @@ def cross_validate(
     training part cannot make a model (one class left) is reported with the reason and
     left out of the means, not a crash.
     """
-    fold_of = assign_folds(coordinates(samples.points), folds, by, block_size, config.seed)
+    fold_of = splitter(by, folds, block_size, config.seed).fold_of(coordinates(samples.points))
     labels = samples.labels
-    classes = sorted(set(labels))
+    classes = sorted_classes(labels)
     names, counts = np.unique(labels, return_counts=True)
     warn_rare_classes(names, counts)
     warn_about_labels(samples)

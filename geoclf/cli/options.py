@@ -125,10 +125,14 @@ def progress_mode_of(quiet: bool, progress_mode: str) -> str:
 
 INPUT_OPTIONS = [
     click.option("--layer", help="Point layer to read (default: the only point layer)."),
-    click.option("--label", default="species", show_default=True, help="Field holding the class of each point."),
+    click.option("--label", help="Field holding the class of each point (default: one named species, class or label, "
+                 "or the only text field)."),
     click.option("--features", help="Numeric fields of the samples to use as inputs, comma-separated."),
     covariate_option("A raster band sampled at each point as an input; repeatable. Points on nodata or outside are dropped."),
     click.option("--no-xy", is_flag=True, help="Do not use the coordinates as inputs."),
+    click.option("--background", type=int, help="Presence-only records: add this many background points at random over the "
+                 "samples' extent (plus 5%), trained as the class 'background' at equal weight (--class-weight balanced unless "
+                 "given); the species' probability is then a relative suitability, as Maxent's. Inputs: coordinates and covariates."),
 ]
 
 

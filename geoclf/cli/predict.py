@@ -54,7 +54,7 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     model = load_model(model_path, covariates)
     if extent is None and like is None:
         extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
-    grid = resolve_grid(extent, model.crs, resolution, numbers(size, int, 2, "--size") if size else None, like)
+    grid = resolve_grid(extent, model.crs, resolution, numbers(size, int, 2, "--size") if size else None, like, model.extent)
     area = build_mask(mask, max_distance, model.sample_points, model.crs, grid.crs)
     progress = Progress(progress_mode_of(quiet, progress_mode), grid.cells, "classifying", "cells")
     try:
@@ -65,7 +65,9 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     finally:
         progress.close()
     xres, yres = grid.resolution
-    click.echo(f"wrote {grid.width} x {grid.height} class map ({xres:g} x {yres:g} cells, {len(model.classes)} classes) to {output}")
+    units = grid.crs.axis_info[0].unit_name if grid.crs is not None and grid.crs.axis_info else "CRS units"
+    click.echo(f"wrote a {grid.width} x {grid.height} cell class map of {len(model.classes)} classes (cells of {xres:g} x {yres:g} "
+               f"{units}) to {output}")
     if probabilities:
         click.echo(f"wrote class probabilities to {probabilities}")
     if confidence:
@@ -81,18 +83,23 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @debug_option
 def predict_points(model_path, points, output, layer, covariates, overwrite):
-    """Copy points with their predicted class and one probability column per class.
+    """Copy points with their predicted class and one probability column per class, and a QGIS style (OUTPUT.qml)
+    that colours them by class as the class map.
 
     Points missing an input (a covariate's nodata, or outside its raster) get an empty class.
     """
-    from ..outputs import check_destination
+    from ..outputs import check_destination, sidecar
+    from ..prediction import PREDICTED_COLUMN
     from ..prediction import predict_points as classify
     from ..samples import choose_point_layer, read_points, write_points
+    from ..style import points_qml
 
-    check_destination(output, overwrite, reads=(model_path, points, *covariate_paths(covariates)), form="points")
+    reads = (model_path, points, *covariate_paths(covariates))
+    check_destination(output, overwrite, reads=reads, form="points")
+    check_destination(sidecar(output, ".qml"), overwrite, reads=reads, form="style")
     model = load_model(model_path, covariates)
     layer = choose_point_layer(points, layer)
     result = classify(model, read_points(points, layer), where=str(points))
-    write_points(result, output, layer=layer, overwrite=overwrite)
+    write_points(result, output, layer=layer, overwrite=overwrite, style=points_qml(model.classes, model.colors, PREDICTED_COLUMN))
     counts = result["predicted"].value_counts()
     click.echo(f"classified {len(result)} points ({', '.join(f'{n} {k}' for k, n in counts.items())}) into {output}")

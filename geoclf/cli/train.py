@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 
 import click
 
@@ -39,20 +40,30 @@ def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mo
         progress.close()
 
 
-def training_setup(samples, layer, label, features, covariates, no_xy, **settings):
+def training_setup(samples, layer, label, features, covariates, no_xy, background, **settings):
     """(samples, TrainingConfig, inputs) from the shared options, checked before any training.
 
     The options are named as TrainingConfig's fields, so every setting passes straight through.
+    With --background, the samples are presences and background points join them.
     """
+    from ..background import with_background
     from ..config import TrainingConfig
+    from ..errors import GeoclfError
     from ..inputs import describe_inputs
     from ..samples import read_samples
 
     config = TrainingConfig(**settings)
     config.check()
-    data = read_samples(samples, layer, label)
     attributes = tuple(f.strip() for f in features.split(",") if f.strip()) if features else ()
-    return data, config, describe_inputs(data.points, not no_xy, attributes, parse_covariates(covariates))
+    if background is not None and attributes:
+        raise GeoclfError("--background points have no --features values: give presence-only inputs as --covariate rasters")
+    data = read_samples(samples, layer, label)
+    inputs = describe_inputs(data.points, not no_xy, attributes, parse_covariates(covariates))
+    if background is not None:
+        data = with_background(data, background, config.seed)
+        if click.get_current_context().get_parameter_source("class_weight") == click.core.ParameterSource.DEFAULT:
+            config = replace(config, class_weight="balanced")  # presences weigh as much as the background, as in Maxent
+    return data, config, inputs
 
 
 @click.command()
@@ -71,9 +82,8 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
     """
     from ..outputs import check_destination
-    from ..response import describe_response
-    from ..smoothness import describe_smoothness
     from ..training import train as train_model
+    from ..training_report import TrainingReport
 
     check_destination(output, overwrite, reads=(samples, *covariate_paths(options["covariates"])), form="model")
     data, config, inputs = training_setup(samples, **options)
@@ -99,29 +109,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     if report is not None:
         model.metrics["cross_validation"] = report.to_dict()
     model.save(output, overwrite=overwrite)
-    m = model.metrics
-    summary = (
-        f"trained {model.architecture.describe()} on {m['train_samples']} points, {len(model.classes)} classes, "
-        f"in {m['seconds']:.1f} s: loss {m['train_loss']:.4f}, accuracy {m['train_accuracy']:.3f}"
-    )
-    if "val_accuracy" in m:
-        summary += f", validation accuracy {m['val_accuracy']:.3f} on {m['val_samples']} points"
-    click.echo(summary)
-    if "response_choice" in m:
-        click.echo(f"response: {describe_response(model.training, m)}")
-    if "smoothness_choice" in m:
-        click.echo(f"smoothness: {describe_smoothness(m['smoothness_choice'])}")
-    if "best_epoch" in m:
-        click.echo(f"early stopping: kept epoch {m['best_epoch']} of {m['epochs_run']} run (the lowest validation loss)")
-    if "temperature" in m:
-        click.echo(
-            f"calibrated: temperature {m['temperature']:.3g}, validation log loss "
-            f"{m['val_log_loss_uncalibrated']:.4f} -> {m['val_log_loss']:.4f}"
-        )
-    if report is not None:
-        click.echo(report.summary_line())
-    if m["dropped_samples"]:
-        click.echo(f"dropped {m['dropped_samples']} of {m['dropped_samples'] + m['samples']} points where an input is missing (nodata or outside a covariate raster)")
+    click.echo(TrainingReport.of(model).to_text())
     click.echo(f"model written to {output}")
 
 

@@ -71,8 +71,12 @@ def _pump(stream, lines, name):
     lines.put((name, None))
 
 
-def run_geoclf(arguments, feedback, progress=True):
-    """Run `geoclf ARGUMENTS`; returns its standard output. Raises QgsProcessingException on failure or cancel."""
+def run_geoclf(arguments, feedback, progress=True, labels=None, echo=True):
+    """Run `geoclf ARGUMENTS`; returns its standard output. Raises QgsProcessingException on failure or cancel.
+
+    The error names settings, and the options in `labels` ({flag: label}), by their dialog labels.
+    With `echo` off, the standard output (JSON for the algorithm, say) is returned but not logged.
+    """
     command = [geoclf_executable(), *[str(a) for a in arguments]]
     if progress:
         command += ["--progress", "lines"]
@@ -101,7 +105,8 @@ def run_geoclf(arguments, feedback, progress=True):
             open_streams -= 1
         elif name == "out":
             output.append(line)
-            feedback.pushInfo(line)
+            if echo:
+                feedback.pushInfo(line)
         elif line.startswith(PROGRESS_PREFIX):
             percent = line[len(PROGRESS_PREFIX):].split("%", 1)[0]
             if percent.isdigit():
@@ -114,8 +119,10 @@ def run_geoclf(arguments, feedback, progress=True):
             tail = (tail + [line])[-5:]
             feedback.pushConsoleInfo(line)
     code = child.wait()
+    child.stdout.close()
+    child.stderr.close()
     if code != 0:
-        raise QgsProcessingException(in_labels(error) if error else f"geoclf failed (exit code {code}): {' | '.join(tail) or 'no message'}")
+        raise QgsProcessingException(in_labels(error, labels) if error else f"geoclf failed (exit code {code}): {' | '.join(tail) or 'no message'}")
     return "\n".join(output)
 
 

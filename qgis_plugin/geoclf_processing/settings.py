@@ -107,8 +107,11 @@ def setting_arguments(algorithm, parameters, context, settings):
     return arguments
 
 
-def in_labels(message):
-    """A geoclf message with each setting's --flag shown as its dialog label: "'Learning rate' must be ..."."""
-    for setting in training_settings() + map_settings():
-        message = re.sub(r"(?<![\w-])" + re.escape(setting["flag"]) + r"(?![\w-])", f"'{setting['label']}'", message)
+def in_labels(message, labels=None):
+    """A geoclf message with each setting's --flag, and each flag of `labels`, shown as its dialog label:
+    "'Learning rate' must be ...", "'Pixel size' must be ..."."""
+    named = {setting["flag"]: setting["label"] for setting in training_settings() + map_settings()}
+    named.update(labels or {})
+    for flag, label in named.items():
+        message = re.sub(r"(?<![\w-])" + re.escape(flag) + r"(?![\w-])", f"'{label}'", message)
     return message

@@ -44,6 +44,7 @@ def test_encodings_round_trip_through_the_model_file(tmp_path, kind):
     np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_an_encoding_lets_the_network_draw_sharp_boundaries():
     """On a fine checkerboard, sines of x and y reach what raw x, y does not in the same epochs."""
     board = Samples(geoclf.checkerboard_samples(count=1500, squares=6, seed=1), "species")
@@ -132,6 +133,7 @@ def test_early_stopping_keeps_the_best_epoch():
     assert loss == pytest.approx(val_losses[best - 1], rel=1e-5) and loss < val_losses[-1]
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_temperature_scaling_lowers_the_hold_out_log_loss():
     """An over-trained network is over-confident; the fitted temperature softens it, on the hold-out and on new points."""
     noisy = spiral(noise=0.5)
@@ -147,6 +149,7 @@ def test_temperature_scaling_lowers_the_hold_out_log_loss():
     assert log_loss(truth, calibrated, labels=[0, 1, 2]) < log_loss(truth, raw, labels=[0, 1, 2])
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_balanced_class_weights_raise_the_rare_species_recall():
     def rare_case(seed):  # diving beetles: 15 of 515 points
         points = geoclf.spiral_samples(per_class=250, seed=seed)

@@ -46,7 +46,8 @@ def test_quick_start_end_to_end(tmp_path):
     report = json.loads(run_geoclf("evaluate", "model.geoclf", "new.gpkg", "--json", cwd=tmp_path).stdout)
     assert report["accuracy"] >= 0.95 and report["samples"] == 60
     assert {p.name for p in tmp_path.iterdir()} == {
-        "samples.gpkg", "model.geoclf", "classes.tif", "classes.qml", "new.gpkg", "predicted.gpkg", "map.png", "loss.png", "samples.png",
+        "samples.gpkg", "model.geoclf", "classes.tif", "classes.qml", "new.gpkg", "predicted.gpkg", "predicted.qml", "map.png", "loss.png",
+        "samples.png",
     }
 
 
@@ -54,7 +55,8 @@ def test_train_shows_progress_and_a_summary(cli, tmp_path, spiral_gpkg):
     result = cli("train", spiral_gpkg, "-o", tmp_path / "m.geoclf", "--epochs", "20", "--val-fraction", "0.2")
     assert result.code == 0
     assert "training" in result.err and "20/20" in result.err
-    assert "validation accuracy" in result.out and "model written to" in result.out
+    assert "on its own training points: accuracy" in result.out and "on the hold-out (" in result.out
+    assert "model written to" in result.out
     quiet = cli("train", spiral_gpkg, "-o", tmp_path / "q.geoclf", "--epochs", "5", "--quiet")
     assert quiet.code == 0 and quiet.err == ""
     lines = cli("train", spiral_gpkg, "-o", tmp_path / "l.geoclf", "--epochs", "4", "--progress", "lines")

@@ -219,10 +219,10 @@ def test_a_set_of_outputs_is_placed_whole_or_not_at_all(tmp_path, model):
         (["make-samples", "spiral", "e"], ["e: no extension is not a points format", ".gpkg, .geojson, .fgb, .csv"]),
         (["predict-points", "model.geoclf", "samples.gpkg", "-o", "out.xyz"], ["'.xyz' is not a points format"]),
         (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "map.png"], ["'.png' is not a raster format", ".tif, .tiff"]),
-        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.qml"], ["the classes and the style would both be written to m3.qml"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.qml"], ["'.qml' is not a raster format"]),
         (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.tif", "--confidence", "m3.png"], ["'.png' is not a raster format"]),
-        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.tif", "--probabilities", "m3.qml"],
-         ["the style and the probabilities would both be written to m3.qml"]),
+        (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "m3.tif", "--confidence", "m3.tiff"],
+         ["the classes' style and the confidence's style would both be written to m3.qml"]),
         (["predict-raster", EXTENT, "-m", "model.geoclf", "-o", "newdir/"], ["newdir/ is a folder name"]),
         (["train", "samples.gpkg", "-o", "model.bin"], ["'.bin' is not a model format", ".geoclf"]),
         (["plot", "history", "model.geoclf", "-o", "loss.jpg"], ["'.jpg' is not a picture format", ".png, .pdf, .svg"]),
@@ -375,6 +375,8 @@ def test_a_summary_says_when_folds_were_skipped():
     )
     assert "2-fold cross-validation by block (1 of 2 folds skipped: no model could be trained there): accuracy 0.800" in report.summary_line()
     assert report.to_text().startswith("2-fold cross-validation by block, 1 fold(s) skipped")
+    assert "macro F1 0.700 +/- 0.000, log loss 0.400 +/- 0.000" in report.summary_line()  # words, not field names
+    assert "macro F1  0.700 +/- 0.000" in report.to_text() and "macro_f1" not in report.to_text()
 
 
 # -- part two: the antimeridian ---------------------------------------------------------------------

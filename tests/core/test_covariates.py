@@ -67,7 +67,7 @@ def mixed_model(pond):
 
 
 def test_parse_covariate():
-    assert parse_covariate("depth=rasters/depth.tif") == ("depth", "rasters/depth.tif", 1)
+    assert parse_covariate("depth=rasters/depth.tif") == ("depth", "rasters/depth.tif", None)  # band 1, said when there are more
     assert parse_covariate("t=C:/data/t.tif:3") == ("t", "C:/data/t.tif", 3)
     for bad in ("depth", "=x.tif", "depth="):
         with pytest.raises(GeoclfError, match="NAME=PATH"):
@@ -230,7 +230,7 @@ def test_minmax_scaling():
 @pytest.mark.parametrize(
     "kwargs, needle",
     [
-        ({"use_xy": False}, "no inputs: --no-xy drops the coordinates"),
+        ({"use_xy": False}, "no inputs: no_xy drops the coordinates"),
         ({"attributes": ("depht",)}, "no field 'depht'; their fields are: species, depth"),
         ({"attributes": ("species",)}, "field 'species' is not numeric"),
         ({"attributes": ("depth", "depth")}, "depth appear more than once"),
@@ -276,6 +276,7 @@ def test_cli_with_covariates_and_features(cli, pond, tmp_path):
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_four_feature_example_reproduces_the_text():
     script = EXAMPLES / "four_features.py"
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
@@ -284,6 +285,7 @@ def test_four_feature_example_reproduces_the_text():
     assert accuracy >= 0.90  # the text: 0.93
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_pond_example(tmp_path):
     script = EXAMPLES / "pond.py"
     done = subprocess.run([sys.executable, str(script), "--out-dir", str(tmp_path)], capture_output=True, text=True, timeout=600)
@@ -291,3 +293,27 @@ def test_pond_example(tmp_path):
     agreement = float(re.search(r"(\d\.\d+) of mapped cells agree", done.stdout).group(1))
     assert agreement > 0.98  # measured 0.988 with the threshold response auto chooses (0.979 before it)
     assert {"depth.tif", "temperature.tif", "vegetation.tif", "samples.gpkg", "pond.geoclf", "classes.tif", "classes.qml", "classes.png"} <= listing(tmp_path)
+
+
+def test_a_multi_band_raster_without_a_band_says_only_band_1_is_read(tmp_path):
+    import warnings
+
+    from geoclf.inputs import InputSpec, covariate_spec
+
+    path = tmp_path / "image.tif"
+    profile = {"driver": "GTiff", "width": 4, "height": 4, "count": 3, "dtype": "float32", "crs": "EPSG:5186",
+               "transform": Affine(10, 0, 200_000, 0, -10, 550_000)}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.stack([np.full((4, 4), band, np.float32) for band in (1, 2, 3)]))
+    with pytest.warns(geoclf.errors.GeoclfWarning) as caught:
+        spec = covariate_spec("img", path)
+    assert spec.band == 1 and len(caught) == 1
+    assert str(caught[0].message) == (
+        f"covariate 'img': {path} has 3 bands and only band 1 is read; add :BAND to the path to read another, "
+        "and give one covariate per band to use them all"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a band given, or a model's band kept: nothing to say
+        assert covariate_spec("img", path, 2).band == 2
+        trained = [InputSpec("img", "covariate", str(path), 3, spec.crs, None)]
+        assert substitute_covariates(trained, (("img", str(path), None),))[0].band == 3

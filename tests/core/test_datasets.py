@@ -39,7 +39,7 @@ def test_default_crs_is_projected():
 
 @pytest.mark.parametrize(
     "kwargs, needle",
-    [({"per_class": 0}, "--per-class"), ({"noise": -1}, "--noise"), ({"scale": 0}, "--scale"), ({"crs": "EPSG:0"}, "unknown CRS")],
+    [({"per_class": 0}, "^per_class must"), ({"noise": -1}, "^noise must"), ({"scale": 0}, "^scale must"), ({"crs": "EPSG:0"}, "unknown CRS")],
 )
 def test_bad_spiral_options(kwargs, needle):
     with pytest.raises(GeoclfError, match=needle):

@@ -25,6 +25,17 @@ def test_a_report_is_scored_from_arrays():
     assert sum(row["count"] for row in report.calibration["bins"]) == 6
 
 
+def test_the_text_speaks_of_users_and_producers_accuracy_and_totals_the_confusion_matrix():
+    lines = _report().to_text().splitlines()
+    header = lines.index("confusion matrix (rows: true, columns: predicted)")
+    assert lines[header + 1].split() == ["otter", "heron", "newt", "total"]
+    assert lines[header + 2].split() == ["otter", "2", "1", "0", "3"]
+    assert lines[header + 5].split() == ["total", "3", "3", "0", "6"]  # mapped as each class, and all the points
+    table = next(i for i, line in enumerate(lines) if line.split()[:1] == ["class"])
+    assert lines[table - 1].split() == ["user", "producer"] and lines[table].split() == ["class", "accuracy", "accuracy", "F1", "support"]
+    assert lines[table + 1].split() == ["otter", "0.667", "0.667", "0.667", "3"]
+
+
 def test_the_report_prints_as_text_json_and_html():
     report = _report()
     assert json.loads(json.dumps(report.to_dict())) == report.to_dict()
@@ -32,7 +43,8 @@ def test_the_report_prints_as_text_json_and_html():
     assert "accuracy  0.667" in text and "n/a" in text and "confusion matrix" in text
     page = report.to_html("pond survey <2026>")
     assert page.startswith("<!DOCTYPE html>") and "pond survey &lt;2026&gt;" in page
-    assert page.count("<tr>") == 1 + 3 + 1 + 3  # header and a row per class, twice
+    assert page.count("<tr>") == 1 + 3 + 1 + 3 + 1  # header and a row per class, twice, and the totals' row
+    assert "user's accuracy (precision)" in page and "<tr><th>total</th><td>3</td><td>3</td><td>0</td><td>6</td></tr>" in page
     assert "overall accuracy: 0.667" in page and f"expected calibration error: {report.calibration['ece']:.3f}" in page
 
 

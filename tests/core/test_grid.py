@@ -90,15 +90,15 @@ def test_like_copies_a_grid_in_its_own_crs(tmp_path):
         ("0,0,10", {}, "cannot read extent"),
         ("a,b,c,d", {}, "cannot read extent"),
         ("0,0,10,10 [EPSG:0]", {}, "unknown CRS"),
-        ("0,0,10,10", {"resolution": 0}, "--resolution must be a positive cell size"),
-        ("0,0,10,10", {"resolution": -2}, "--resolution must be a positive cell size"),
-        ("0,0,10,10", {"resolution": float("inf")}, "--resolution must be a positive cell size"),
+        ("0,0,10,10", {"resolution": 0}, "^resolution must be a positive cell size"),
+        ("0,0,10,10", {"resolution": -2}, "^resolution must be a positive cell size"),
+        ("0,0,10,10", {"resolution": float("inf")}, "^resolution must be a positive cell size"),
         ("0,0,10,4", {"resolution": 10}, r"covers the whole extent \(10 x 4\) with one cell; give a cell size under 10"),
         ("0,0,10,10", {"resolution": 1e-300}, "more than a GeoTIFF holds"),
-        ("0,0,10,10", {"size": (0, 4)}, "--size must be two positive"),
+        ("0,0,10,10", {"size": (0, 4)}, "^size must be two positive"),
         ("0,0,10,10", {"size": (4, 4), "resolution": 1}, "not both"),
         (None, {}, "give an EXTENT"),
-        ("0,0,10,10", {"like": "x.tif"}, "--like copies a whole grid"),
+        ("0,0,10,10", {"like": "x.tif"}, "^like copies a whole grid"),
     ],
 )
 def test_bad_extents(extent, kwargs, needle):
@@ -109,3 +109,41 @@ def test_bad_extents(extent, kwargs, needle):
 def test_crs_on_extent_needs_a_model_crs():
     with pytest.raises(GeoclfError, match="model has no CRS"):
         resolve_grid("0,0,1,1 [EPSG:4326]", None)
+
+
+# -- an extent that misses the training extent ----------------------------------------------------
+
+TRAINING = (199_000.0, 549_000.0, 201_000.0, 551_000.0)  # the default spiral's 2 km square near Seoul, EPSG:5186
+KOREA = pyproj.CRS("EPSG:5186")
+
+
+def _warnings_of(extent, **kwargs):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resolve_grid(extent, KOREA, training_extent=TRAINING, **kwargs)
+    return [str(w.message) for w in caught]
+
+
+def test_an_extent_over_the_training_extent_is_not_warned_about():
+    assert _warnings_of("199500,549500,200500,550500", resolution=10) == []
+
+
+def test_qgiss_extent_order_is_named_when_it_would_have_matched():
+    (message,) = _warnings_of("199000,201000,549000,551000", resolution=1000)  # xmin,xmax,ymin,ymax: 350 km, samples in a corner
+    assert message.startswith("the training samples' extent (199000,549000,201000,551000) covers only 0.0033% of the map's extent: ")
+    assert message.endswith("read in QGIS's order (xmin,xmax,ymin,ymax) it would cover them: write 199000,549000,201000,551000")
+
+
+def test_lon_lat_numbers_without_their_crs_are_named():
+    lon, lat = pyproj.Transformer.from_crs(KOREA, "EPSG:4326", always_xy=True).transform(200_000.0, 550_000.0)
+    text = f"{lon - 0.005:.4f},{lat - 0.005:.4f},{lon + 0.005:.4f},{lat + 0.005:.4f}"
+    (message,) = _warnings_of(text, resolution=0.001)
+    assert "does not overlap the map's extent, which lies " in message and " metre away" in message
+    assert message.endswith(f"read as longitude and latitude it would cover them: write {text} [EPSG:4326]")
+
+
+def test_an_extent_far_away_in_no_known_order_says_what_to_check():
+    (message,) = _warnings_of("0,0,1000,1000", resolution=10)
+    assert message.endswith("nearly every class in the map is extrapolated; check the extent's order (xmin,ymin,xmax,ymax) and CRS")

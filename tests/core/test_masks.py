@@ -68,7 +68,7 @@ def test_polygon_mask_in_another_crs(tmp_path, model, grid):
 
 @pytest.mark.parametrize(
     "mask, distance, needle",
-    [("nope.gpkg", None, "--mask nope.gpkg: no such file"), (None, 0.0, "--max-distance must be positive"), (None, -5.0, "--max-distance must be positive")],
+    [("nope.gpkg", None, "^mask nope.gpkg: no such file"), (None, 0.0, "^max_distance must be positive"), (None, -5.0, "^max_distance must be positive")],
 )
 def test_mask_errors(model, mask, distance, needle):
     with pytest.raises(GeoclfError, match=needle):

@@ -10,8 +10,8 @@ def test_predicted_points_keep_their_crs_and_columns(model):
     points = spiral_samples(per_class=10, seed=9).to_crs(4326)
     result = predict_points(model, points)
     assert result.crs.to_epsg() == 4326
-    assert list(result.columns[-4:]) == ["predicted", "prob_crayfish", "prob_diving beetle", "prob_tadpole"]
-    probs = result[[f"prob_{c}" for c in model.classes]].to_numpy()
+    assert list(result.columns[-4:]) == ["predicted", "prob_crayfish", "prob_diving_beetle", "prob_tadpole"]
+    probs = result[["prob_crayfish", "prob_diving_beetle", "prob_tadpole"]].to_numpy()
     np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-6)
     expected = np.asarray(model.classes)[model.predict(coordinates(points.to_crs(model.crs)))]
     assert list(result["predicted"]) == list(expected)
@@ -88,3 +88,10 @@ def test_reliability_diagram_from_the_cli(cli, tmp_path, model_path, spiral_gpkg
     assert_real_picture(tmp_path / "rel.png")
     again = cli("evaluate", model_path, spiral_gpkg, "--reliability-plot", tmp_path / "rel.png")
     assert again.code != 0 and "already exists" in again.err
+
+
+def test_probability_fields_are_names_every_format_and_qgis_expressions_take():
+    from geoclf.prediction import probability_columns
+
+    assert probability_columns(["crayfish", "diving beetle", "Gelbrand-Käfer"]) == ["prob_crayfish", "prob_diving_beetle", "prob_Gelbrand_Käfer"]
+    assert probability_columns(["a b", "a_b", "?"]) == ["prob_a_b", "prob_1_a_b", "prob_2"]  # distinct, never bare

@@ -96,6 +96,7 @@ def test_settings_follow_the_inputs_and_the_response():
         TrainingConfig(response="threshold").settled(list(COORDINATE_INPUTS))
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_auto_response_chooses_thresholds_for_a_threshold_rule_and_smooth_for_overlapping_clouds():
     """The two cases the benchmark found each response best at: a niche rule, and the habitat table."""
     rule = Samples(threshold_table(300, 3), "species")
@@ -144,6 +145,7 @@ def test_input_sources_follow_the_encodings():
     assert changed[2] == np.flatnonzero(sources == 2).tolist() and changed[3] == np.flatnonzero(sources == 3).tolist()
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_input_lasso_silences_an_input_that_carries_no_signal():
     table = threshold_table(300, 4)
     table["noise"] = np.random.default_rng(5).uniform(0, 10, len(table))

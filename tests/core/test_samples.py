@@ -45,7 +45,7 @@ def test_layer_choice(tmp_path, points):
     path = tmp_path / "two.gpkg"
     _write(points, path, "first")
     _write(points.iloc[:3], path, "second")
-    with pytest.raises(GeoclfError, match=r"several point layers; choose one with --layer: first \(Point\), second \(Point\)"):
+    with pytest.raises(GeoclfError, match=r"several point layers; choose one with layer: first \(Point\), second \(Point\)"):
         read_points(path)
     assert len(read_points(path, "second")) == 3
     with pytest.raises(GeoclfError, match=r"no layer 'third'; its layers are: first \(Point\), second \(Point\)"):
@@ -76,7 +76,7 @@ def test_missing_file_and_unreadable_file(tmp_path):
 
 def test_missing_label_lists_the_fields(tmp_path, points):
     path = _write(points.assign(depth=1.0), tmp_path / "p.gpkg")
-    with pytest.raises(GeoclfError, match=r"no field 'kind'; choose the label with --label from: species, depth"):
+    with pytest.raises(GeoclfError, match=r"no field 'kind'; choose the label with label from: species, depth"):
         read_samples(path, label="kind")
 
 
@@ -120,3 +120,31 @@ def test_write_points_is_atomic_and_refuses_to_overwrite(tmp_path, points):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gpkg"]
     with pytest.raises(GeoclfError, match="Shapefile"):
         write_points(points, tmp_path / "out.shp", "samples")
+
+
+def test_geopackages_are_written_as_version_1_2_which_qgis_3_22_loads_without_a_warning(tmp_path, points):
+    import sqlite3
+
+    write_points(points, tmp_path / "out.gpkg", "samples")
+    with sqlite3.connect(tmp_path / "out.gpkg") as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # 'GPKG'
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10200
+    assert len(read_points(tmp_path / "out.gpkg")) == len(points)
+
+
+@pytest.mark.parametrize(
+    "fields, chosen",
+    [({"plot_id": [1, 2], "Class": ["a", "b"], "note": ["x", "y"]}, "Class"),  # a usual name, in any case
+     ({"plot_id": [1, 2], "taxon": ["a", "b"]}, "taxon"),  # else the only text field
+     ({"species": [1, 2], "taxon": ["a", "b"]}, "species")],  # a usual name wins, whatever it holds
+)
+def test_without_a_label_field_named_the_usual_one_or_the_only_text_one_is_taken(tmp_path, fields, chosen):
+    frame = gpd.GeoDataFrame(fields, geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:5186")
+    assert read_samples(_write(frame, tmp_path / "s.gpkg")).label == chosen
+
+
+def test_without_a_label_field_two_text_fields_ask_which(tmp_path):
+    frame = gpd.GeoDataFrame({"taxon": ["a", "b"], "observer": ["x", "y"]}, geometry=[Point(0, 0), Point(1, 1)], crs="EPSG:5186")
+    with pytest.raises(GeoclfError, match=r"which field holds the class\? none is named species, class or label, and 2 are text fields; "
+                                          r"choose it with label from: taxon, observer"):
+        read_samples(_write(frame, tmp_path / "s.gpkg"))

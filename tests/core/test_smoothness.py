@@ -55,6 +55,7 @@ def _noise_samples(count=240, seed=0):
     return Samples(points, "species")
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_clean_maps_stay_sharp_and_noise_is_smoothed_to_the_class_shares():
     config = TrainingConfig(epochs=60)
     clean = train(Samples(geoclf.spiral_samples(), "species"), config)

@@ -23,6 +23,7 @@ def _accuracy(model, samples: Samples) -> float:
     return float((predicted == samples.labels).mean())
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 @pytest.mark.parametrize("train_seed", [0, 1])
 def test_defaults_reach_098_on_a_fresh_spiral(train_seed):
     model = train(_samples(seed=train_seed), TrainingConfig(seed=train_seed))
@@ -30,6 +31,7 @@ def test_defaults_reach_098_on_a_fresh_spiral(train_seed):
         assert _accuracy(model, _samples(seed=fresh_seed)) >= 0.98
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_teaching_setup_reproduces_the_text():
     model = train(_samples(seed=0), TEACHING)
     history = model.history
@@ -40,11 +42,13 @@ def test_teaching_setup_reproduces_the_text():
     assert _accuracy(model, _samples(seed=5)) >= 0.95
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_defaults_beat_the_teaching_setup():
     fresh = _samples(seed=11)
     assert _accuracy(train(_samples(seed=0)), fresh) > _accuracy(train(_samples(seed=0), TEACHING), fresh)
 
 
+@pytest.mark.slow  # an accuracy figure on a full-size training
 def test_cosine_schedule_ends_settled():
     """The default decays the learning rate to 0, so the last epochs do not jump about (Adam at a constant 0.01 does)."""
     settled = train(_samples(seed=0)).history[-20:]

@@ -3,16 +3,20 @@
 import configparser
 import json
 import re
+import shutil
 
 import numpy as np
 import processing
 import pytest
 from conftest import EXTENT, GEOCLF, PLUGIN_DIR, geoclf, listing, model_info, read_band
+from qgis.PyQt.QtCore import Qt
 from qgis.core import (
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsGeometry,
+    QgsLayerTree,
+    QgsLayerTreeModel,
     QgsPointXY,
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
@@ -51,7 +55,7 @@ def test_provider_and_algorithms_are_named_for_processing(provider):
     assert set(algorithms) == ALGORITHMS
     for name, algorithm in algorithms.items():
         assert re.fullmatch(r"[a-z]+", name) and re.fullmatch(r"[a-z]+", algorithm.groupId())
-        assert algorithm.group() == algorithm.group().lower()
+        assert algorithm.group()[0].isupper() and algorithm.groupId() == algorithm.group().lower().replace(" ", "")
         help_text = algorithm.shortHelpString()
         for parameter in algorithm.parameterDefinitions():
             assert parameter.description().split(" (")[0] in help_text, (name, parameter.description())
@@ -129,36 +133,14 @@ def _assert_parameters_match(algorithm, settings):
             assert parameter.minimum() == setting["minimum"], setting["name"]
 
 
-# The options of the commands the plugin runs, by the parameter behind each (settings aside: their parameters are
-# generated); a new option with no parameter here fails the test below.
 PLUGIN_SETS_ITSELF = {"--overwrite", "--progress", "--quiet", "--debug", "--json"}
-PARAMETER_OF_OPTION = {
-    "trainclassifier": ("train", {
-        "--output": "OUTPUT", "--layer": "INPUT", "--label": "LABEL", "--features": "FEATURES", "--covariate": "COVARIATES",
-        "--no-xy": "USE_XY", "--cv": "CV_FOLDS", "--cv-by": "CV_BY", "--cv-block-size": "CV_BLOCK_SIZE",
-    }),
-    "predictclassraster": ("predict-raster", {
-        "--model": "MODEL", "--output": "OUTPUT", "--resolution": "PIXEL_SIZE", "--size": "SIZE", "--like": "LIKE",
-        "--probabilities": "PROBABILITIES", "--covariate": "COVARIATES", "--confidence": "CONFIDENCE", "--mask": "MASK",
-        "--max-distance": "MAX_DISTANCE",
-    }),
-    "predictpoints": ("predict-points", {"--output": "OUTPUT", "--layer": "INPUT", "--covariate": "COVARIATES"}),
-    "evaluate": ("evaluate", {
-        "--layer": "INPUT", "--label": "LABEL", "--covariate": "COVARIATES", "--output": "OUTPUT", "--reliability-plot": "RELIABILITY_PLOT",
-    }),
-    "spiralsamples": ("make-samples", {
-        "--per-class": "PER_CLASS", "--seed": "SEED", "--noise": "NOISE", "--center": "CENTER", "--scale": "SCALE", "--crs": "CRS",
-        "--label": "LABEL",
-    }),
-}
-
-
 def test_every_option_of_the_commands_the_plugin_runs_has_its_parameter(provider):
     from geoclf_processing.settings import description, map_settings, parameter_name, training_settings
 
     generated = {setting["flag"]: parameter_name(setting) for setting in training_settings() + map_settings()}
-    for algorithm_name, (command, by_hand) in PARAMETER_OF_OPTION.items():
+    for algorithm_name in sorted(ALGORITHMS):
         algorithm = provider.algorithm(algorithm_name)
+        command, by_hand = algorithm.COMMAND, algorithm.OPTIONS  # options the algorithm maps by hand, in its own class
         for flag in description()["command_options"][command]:
             if flag in PLUGIN_SETS_ITSELF:
                 continue
@@ -223,6 +205,25 @@ def test_train_with_the_better_model_options_and_cross_validation(provider, spir
     assert any("3-fold cross-validation by cluster" in line for line in logged)
 
 
+def test_a_model_left_as_a_temporary_file_is_written_beside_the_samples(provider, spiral, tmp_path):
+    samples = tmp_path / "survey.gpkg"
+    shutil.copy(spiral, samples)
+    first = processing.run("geoclf:trainclassifier", {"INPUT": str(samples), "LABEL": "species", "EPOCHS": 3, "OUTPUT": "TEMPORARY_OUTPUT"})
+    second = processing.run("geoclf:trainclassifier", {"INPUT": str(samples), "LABEL": "species", "EPOCHS": 3, "OUTPUT": "TEMPORARY_OUTPUT"})
+    assert (first["OUTPUT"], second["OUTPUT"]) == (str(tmp_path / "survey.geoclf"), str(tmp_path / "survey_2.geoclf"))
+    assert {n for n in listing(tmp_path) if not n.endswith(("-wal", "-shm"))} == {"survey.gpkg", "survey.geoclf", "survey_2.geoclf"}
+    assert model_info(tmp_path / "survey_2.geoclf")["label"] == "species"
+
+
+def test_presence_only_records_train_against_background_points(provider, tmp_path):
+    sightings = memory_points([(200000.0 + 7 * i, 550000.0 + 5 * (i % 9), "crayfish") for i in range(40)])
+    out = tmp_path / "presence.geoclf"
+    processing.run("geoclf:trainclassifier", {"INPUT": sightings, "LABEL": "species", "BACKGROUND": 300, "EPOCHS": 5, "OUTPUT": str(out)})
+    info = model_info(out)
+    assert info["classes"] == ["background", "crayfish"] and info["metrics"]["train_class_counts"] == {"background": 300, "crayfish": 40}
+    assert info["training"]["class_weight"] == "balanced"
+
+
 def test_train_from_a_memory_layer_with_selection(provider, spiral, tmp_path):
     layer = memory_points(spiral_features(spiral))
     layer.selectByIds([f.id() for f in layer.getFeatures() if f.id() % 2 == 0])
@@ -236,11 +237,15 @@ def test_train_from_a_memory_layer_with_selection(provider, spiral, tmp_path):
 
 
 class RecordingFeedback(QgsProcessingFeedback):
-    """Feedback that keeps the warnings it is given, as the Processing dialog's log shows them."""
+    """Feedback that keeps the warnings and lines it is given, as the Processing dialog's log shows them."""
 
     def __init__(self):
         super().__init__()
-        self.warnings = []
+        self.warnings, self.infos = [], []
+
+    def pushInfo(self, text):  # noqa: N802
+        self.infos.append(text)
+        super().pushInfo(text)
 
     def pushWarning(self, text):
         self.warnings.append(text)
@@ -272,6 +277,9 @@ def test_predict_raster_matches_the_cli_cell_for_cell(provider, model_file, tmp_
     assert plugin_codes.shape == (200, 200)
     np.testing.assert_array_equal(plugin_codes, cli_codes)
     np.testing.assert_array_equal(np.stack([read_band(probs, b) for b in (1, 2, 3)]).argmax(axis=0), plugin_codes)
+    probability_layer = QgsRasterLayer(str(probs), "probabilities")  # not an RGB of three classes: one class on a 0-1 ramp
+    assert probability_layer.renderer().type() == "singlebandpseudocolor" and probability_layer.renderer().band() == 1
+    del probability_layer
 
 
 def test_class_raster_opens_with_species_in_the_legend(provider, model_file, tmp_path):
@@ -283,6 +291,13 @@ def test_class_raster_opens_with_species_in_the_legend(provider, model_file, tmp
     assert renderer.type() == "paletted"
     assert [c.label for c in renderer.classes()] == ["crayfish", "diving beetle", "tadpole"]
     assert [label for label, _ in renderer.legendSymbologyItems()] == ["crayfish", "diving beetle", "tadpole"]
+    tree = QgsLayerTree()
+    model = QgsLayerTreeModel(tree)  # the legend nodes live as long as their model
+    legend = [node.data(Qt.DisplayRole) for node in model.layerLegendNodes(tree.addLayer(layer))]
+    del model  # C++ objects Python owns: the model goes before its tree, the tree before the layer
+    tree.removeAllChildren()
+    del tree
+    assert legend[0].startswith("Band 1: species") and legend[1:] == ["crayfish", "diving beetle", "tadpole"]  # the heading names the field
 
 
 def test_class_raster_loaded_by_processing_gets_the_style(provider, model_file, tmp_path):
@@ -324,18 +339,29 @@ def test_predict_points_from_a_memory_layer_in_another_crs(provider, model_file,
     result = QgsVectorLayer(str(out), "p", "ogr")
     assert result.featureCount() == 30 and result.crs().authid() == "EPSG:4326"
     names = result.fields().names()
-    assert {"predicted", "prob_crayfish", "prob_diving beetle", "prob_tadpole"} <= set(names)
+    assert {"predicted", "prob_crayfish", "prob_diving_beetle", "prob_tadpole"} <= set(names)
     rows = list(result.getFeatures())
     assert np.mean([f["predicted"] == f["species"] for f in rows]) >= 0.9
-    assert all(abs(f["prob_crayfish"] + f["prob_diving beetle"] + f["prob_tadpole"] - 1) < 1e-5 for f in rows)
+    assert all(abs(f["prob_crayfish"] + f["prob_diving_beetle"] + f["prob_tadpole"] - 1) < 1e-5 for f in rows)
+    renderer = result.renderer()  # QGIS loads predicted.qml, its default style: coloured by class as the class map
+    assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "predicted"
+    assert [c.value() for c in renderer.categories()] == ["crayfish", "diving beetle", "tadpole"]
+    assert [c.symbol().color().name() for c in renderer.categories()] == model_info(model_file)["colors"]
 
 
 @pytest.mark.parametrize("suffix", [".html", ".json"])
 def test_evaluate_writes_a_report(provider, model_file, spiral, tmp_path, suffix):
     out, plot = tmp_path / f"report{suffix}", tmp_path / "reliability.png"
+    feedback = RecordingFeedback()
     result = processing.run(
-        "geoclf:evaluate", {"MODEL": str(model_file), "INPUT": str(spiral), "OUTPUT": str(out), "RELIABILITY_PLOT": str(plot)}
+        "geoclf:evaluate", {"MODEL": str(model_file), "INPUT": str(spiral), "OUTPUT": str(out), "RELIABILITY_PLOT": str(plot)},
+        feedback=feedback,
     )
+    geoclfs = [line for line in feedback.infos if not line.startswith("Results: ")]  # Processing adds its own results line
+    assert geoclfs == [  # the figures in one line, not the JSON the algorithm reads them from
+        f"overall accuracy {result['ACCURACY']:.3f}, Cohen's kappa {result['KAPPA']:.3f}, on 300 points; "
+        f"the whole report (per class, confusion matrix, calibration): {out}"
+    ]
     assert result["RELIABILITY_PLOT"] == str(plot) and plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     cli = json.loads(geoclf("evaluate", model_file, spiral, "--json").stdout)
     assert result["ACCURACY"] == pytest.approx(cli["accuracy"]) and result["KAPPA"] == pytest.approx(cli["kappa"])
@@ -348,10 +374,17 @@ def test_evaluate_writes_a_report(provider, model_file, spiral, tmp_path, suffix
 
 
 def test_a_geoclf_error_becomes_a_processing_exception(provider, tmp_path):
+    import gc
+    import warnings
+
     layer = memory_points([(float(i), float(i), "crayfish") for i in range(10)])
-    with pytest.raises(QgsProcessingException, match="fewer than 2 classes"):
-        processing.run("geoclf:trainclassifier", {"INPUT": layer.id(), "LABEL": "species", "OUTPUT": str(tmp_path / "x.geoclf")})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        with pytest.raises(QgsProcessingException, match="fewer than 2 classes"):
+            processing.run("geoclf:trainclassifier", {"INPUT": layer.id(), "LABEL": "species", "OUTPUT": str(tmp_path / "x.geoclf")})
+        gc.collect()
     assert listing(tmp_path) == set()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]  # the runner closes geoclf's pipes
 
 
 def test_a_setting_error_names_the_dialogs_labels_not_the_command_lines_flags(provider, spiral, tmp_path):
@@ -359,6 +392,16 @@ def test_a_setting_error_names_the_dialogs_labels_not_the_command_lines_flags(pr
         processing.run("geoclf:trainclassifier", {"INPUT": str(spiral), "LABEL": "species", "PATIENCE": 5, "OUTPUT": str(tmp_path / "x.geoclf")})
     assert str(caught.value) == "'Patience' watches the hold-out loss, but there is no hold-out; give 'Validation share' (e.g. 0.2)"
     assert listing(tmp_path) == set()
+
+
+def test_an_option_error_names_the_dialogs_parameter_not_the_command_lines_flag(provider, model_file, tmp_path):
+    with pytest.raises(QgsProcessingException) as caught:
+        processing.run(
+            "geoclf:predictclassraster",
+            {"MODEL": str(model_file), "EXTENT": QGIS_EXTENT, "PIXEL_SIZE": 1e7, "OUTPUT": str(tmp_path / "one.tif")},
+        )
+    assert str(caught.value).startswith("'Pixel size (0 = automatic)' 1e+07 covers the whole extent")
+    assert "--" not in str(caught.value) and listing(tmp_path) == set()
 
 
 def test_cancel_stops_geoclf_and_leaves_no_output(provider, model_file, tmp_path):
@@ -434,6 +477,10 @@ def test_predict_raster_with_confidence_masks_and_cog(provider, model_file, tmp_
     assert (inside != 255).mean() > 0.5 and np.isnan(conf[codes == 255]).all()
     assert np.nanmin(conf) >= 1 / 3 - 1e-6 and np.nanmax(conf) <= 1 + 1e-6
     assert gdal.Open(str(out)).GetRasterBand(1).GetOverviewCount() > 0
+    confidence_layer = QgsRasterLayer(str(confidence), "confidence")  # QGIS loads conf.qml, its default style
+    style = confidence_layer.styleManager().style(confidence_layer.styleManager().currentStyle()).xmlData()
+    assert 'type="singlebandpseudocolor"' in style and 'classificationMin="0"' in style and 'classificationMax="1"' in style
+    del confidence_layer  # closed before the runs below read and write beside it (left open, QGIS crashed at exit)
     entropy, cli = tmp_path / "entropy.tif", tmp_path / "cli_entropy.tif"  # a map setting set in the dialog reaches geoclf
     processing.run(
         "geoclf:predictclassraster",

@@ -7,6 +7,8 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ..runner import run_geoclf
+
 COVARIATES = "COVARIATES"
 COVARIATES_HELP = (
     "<b>Covariate rasters to use instead</b> (optional): one NAME=PATH[:BAND] per line points the model's input "
@@ -15,12 +17,21 @@ COVARIATES_HELP = (
 
 
 class GeoclfAlgorithm(QgsProcessingAlgorithm):
-    """Subclasses set NAME, DISPLAY_NAME, GROUP, HELP and implement the parameters and the run."""
+    """Subclasses set NAME, DISPLAY_NAME, GROUP, HELP, COMMAND and OPTIONS and implement the parameters and the run."""
 
     NAME = ""
     DISPLAY_NAME = ""
-    GROUP = "classification"
+    GROUP = "Classification"  # capitalised as QGIS's own groups ("Raster analysis"); the id is lower case
     HELP = ""
+    COMMAND = ""  # the geoclf command the algorithm runs
+    # Each option of that command (besides the generated settings) by the parameter that gives it: errors name the
+    # parameter's label instead of the flag, and a test checks that every option of the command has its parameter.
+    OPTIONS = {}
+
+    def run_geoclf(self, arguments, feedback, progress=True, echo=True):
+        """`geoclf COMMAND ARGUMENTS`, its error shown in this dialog's words."""
+        labels = {flag: self.parameterDefinition(name).description() for flag, name in self.OPTIONS.items() if self.parameterDefinition(name)}
+        return run_geoclf([self.COMMAND, *arguments], feedback, progress, labels, echo)
 
     def name(self):
         return self.NAME
@@ -32,7 +43,7 @@ class GeoclfAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP
 
     def groupId(self):  # noqa: N802
-        return self.GROUP.replace(" ", "")
+        return self.GROUP.lower().replace(" ", "")
 
     def shortHelpString(self):  # noqa: N802
         return self.HELP
@@ -57,6 +68,11 @@ class GeoclfAlgorithm(QgsProcessingAlgorithm):
 
 def layer_arguments(layer):
     return ["--layer", layer] if layer else []
+
+
+def label_arguments(label):
+    """--label when the dialog names a field; left empty, geoclf chooses (train) or takes the model's (evaluate)."""
+    return ["--label", label] if label else []
 
 
 def covariates_parameter():

@@ -9,12 +9,12 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
 )
 
-from ..runner import run_geoclf
 from .base import (
     COVARIATES_HELP,
     GeoclfAlgorithm,
     covariate_arguments,
     covariates_parameter,
+    label_arguments,
     layer_arguments,
 )
 
@@ -22,9 +22,14 @@ from .base import (
 class EvaluateAlgorithm(GeoclfAlgorithm):
     NAME = "evaluate"
     DISPLAY_NAME = "Evaluate classifier"
+    COMMAND = "evaluate"
+    OPTIONS = {
+        "--layer": "INPUT", "--label": "LABEL", "--covariate": "COVARIATES", "--output": "OUTPUT", "--reliability-plot": "RELIABILITY_PLOT",
+    }
     HELP = (
         "Measures a geoclf model on labelled points (ideally points it was not trained on): overall accuracy, "
-        "Cohen's kappa, per-class precision, recall and F1, and the confusion matrix.<br><br>"
+        "Cohen's kappa, per-class user's accuracy (precision), producer's accuracy (recall) and F1, and the confusion "
+        "matrix with its totals.<br><br>"
         "<b>Model file</b>: a .geoclf model.<br>"
         "<b>Labelled points</b>: points with their true class.<br>"
         "<b>Label field</b> (optional): the field with the true class; by default the field the model was trained on.<br>"
@@ -54,15 +59,16 @@ class EvaluateAlgorithm(GeoclfAlgorithm):
         path, layer = self.point_layer_for_geoclf(parameters, self.INPUT, context, feedback)
         label = self.parameterAsString(parameters, self.LABEL, context)
         output = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
-        arguments = ["evaluate", self.parameterAsFile(parameters, self.MODEL, context), path, *layer_arguments(layer)]
-        if label:
-            arguments += ["--label", label]
+        arguments = [self.parameterAsFile(parameters, self.MODEL, context), path, *layer_arguments(layer), *label_arguments(label)]
         arguments += covariate_arguments(self, parameters, context)
         plot = self.parameterAsFileOutput(parameters, self.RELIABILITY_PLOT, context)
         if plot:
             arguments += ["--reliability-plot", plot]
         # geoclf writes the report (HTML or JSON, by the extension) and prints its figures for the outputs below
-        report = json.loads(run_geoclf([*arguments, "--json", "-o", output, "--overwrite"], feedback, progress=False))
+        report = json.loads(self.run_geoclf([*arguments, "--json", "-o", output, "--overwrite"], feedback, progress=False, echo=False))
+        kappa = "n/a" if report["kappa"] is None else f"{report['kappa']:.3f}"
+        feedback.pushInfo(f"overall accuracy {report['accuracy']:.3f}, Cohen's kappa {kappa}, on {report['samples']} points; "
+                          f"the whole report (per class, confusion matrix, calibration): {output}")
         results = {self.OUTPUT: output, self.ACCURACY: report["accuracy"], self.KAPPA: report["kappa"]}
         if plot:
             results[self.RELIABILITY_PLOT] = plot

@@ -8,7 +8,6 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..runner import run_geoclf
 from .base import GeoclfAlgorithm
 
 DEFAULT_CRS = "EPSG:5186"  # as `geoclf make-samples`: Korea 2000 / Central Belt 2010
@@ -18,7 +17,12 @@ DEFAULT_CENTER = "200000,550000 [EPSG:5186]"
 class MakeSpiralSamplesAlgorithm(GeoclfAlgorithm):
     NAME = "spiralsamples"
     DISPLAY_NAME = "Generate spiral samples"
-    GROUP = "sample data"
+    COMMAND = "make-samples"
+    OPTIONS = {
+        "--per-class": "PER_CLASS", "--seed": "SEED", "--noise": "NOISE", "--center": "CENTER", "--scale": "SCALE", "--crs": "CRS",
+        "--label": "LABEL",
+    }
+    GROUP = "Sample data"
     HELP = (
         "Writes the teaching spiral as labelled sample points: three species (crayfish, diving beetle, tadpole) "
         "winding around a centre, in a field named by <b>Label field</b> ('species'). Handy to try the other algorithms.<br><br>"
@@ -52,9 +56,9 @@ class MakeSpiralSamplesAlgorithm(GeoclfAlgorithm):
         center_parameters = parameters if given[self.CENTER] else {**parameters, self.CENTER: DEFAULT_CENTER}
         center = self.parameterAsPoint(center_parameters, self.CENTER, context, crs)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        run_geoclf(
+        self.run_geoclf(
             [
-                "make-samples", "spiral", output,
+                "spiral", output,
                 "--per-class", self.parameterAsInt(parameters, self.PER_CLASS, context),
                 "--noise", repr(self.parameterAsDouble(parameters, self.NOISE, context)),
                 "--seed", self.parameterAsInt(parameters, self.SEED, context),

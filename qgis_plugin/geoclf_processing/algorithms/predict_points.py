@@ -5,7 +5,6 @@ from qgis.core import (
     QgsProcessingParameterVectorDestination,
 )
 
-from ..runner import run_geoclf
 from .base import (
     COVARIATES_HELP,
     GeoclfAlgorithm,
@@ -18,9 +17,11 @@ from .base import (
 class PredictPointsAlgorithm(GeoclfAlgorithm):
     NAME = "predictpoints"
     DISPLAY_NAME = "Predict points"
+    COMMAND = "predict-points"
+    OPTIONS = {"--output": "OUTPUT", "--layer": "INPUT", "--covariate": "COVARIATES"}
     HELP = (
         "Classifies points with a geoclf model: the output is a copy of the points with a 'predicted' field "
-        "(the class name) and one 'prob_CLASS' field per class.<br><br>"
+        "(the class name) and one 'prob_CLASS' field per class (spaces and signs as _), styled by class.<br><br>"
         "<b>Model file</b>: a .geoclf model from 'Train classifier'.<br>"
         "<b>Point layer</b>: the points to classify, in any CRS (they are reprojected to the model's CRS "
         "for prediction and keep their own CRS in the output); they must have a CRS when the model has one.<br>"
@@ -38,8 +39,8 @@ class PredictPointsAlgorithm(GeoclfAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         path, layer = self.point_layer_for_geoclf(parameters, self.INPUT, context, feedback)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        run_geoclf(
-            ["predict-points", self.parameterAsFile(parameters, self.MODEL, context), path, *layer_arguments(layer),
+        self.run_geoclf(
+            [self.parameterAsFile(parameters, self.MODEL, context), path, *layer_arguments(layer),
              *covariate_arguments(self, parameters, context), "-o", output, "--overwrite"],
             feedback,
             progress=False,

@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..runner import run_geoclf
 from ..settings import map_settings, setting_arguments, setting_parameter, settings_help
 from .base import GeoclfAlgorithm, covariate_arguments, covariates_parameter
 
@@ -47,6 +46,12 @@ def extent_argument(rectangle, crs):
 class PredictRasterAlgorithm(GeoclfAlgorithm):
     NAME = "predictclassraster"
     DISPLAY_NAME = "Predict class raster"
+    COMMAND = "predict-raster"
+    OPTIONS = {
+        "--model": "MODEL", "--output": "OUTPUT", "--resolution": "PIXEL_SIZE", "--size": "SIZE", "--like": "LIKE",
+        "--probabilities": "PROBABILITIES", "--covariate": "COVARIATES", "--confidence": "CONFIDENCE", "--mask": "MASK",
+        "--max-distance": "MAX_DISTANCE",
+    }
     HELP = (
         "Classifies every cell of a grid with a geoclf model and writes a GeoTIFF class map: one band of "
         "class codes (255 = nodata), with a colour table and the class names as legend labels.<br><br>"
@@ -110,7 +115,7 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         pixel = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
         output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         probabilities = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context)
-        arguments = ["predict-raster", *self._grid_arguments(parameters, context)]
+        arguments = self._grid_arguments(parameters, context)
         arguments += ["-m", self.parameterAsFile(parameters, self.MODEL, context), "-o", output, "--overwrite"]
         if pixel > 0:
             arguments += ["--resolution", repr(pixel)]
@@ -125,7 +130,7 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
             arguments += ["--confidence", confidence]
         arguments += self._mask_arguments(parameters, context, feedback)
         arguments += setting_arguments(self, parameters, context, map_settings())
-        run_geoclf(arguments, feedback)
+        self.run_geoclf(arguments, feedback)
         if context.willLoadLayerOnCompletion(output):
             details = context.layerToLoadOnCompletionDetails(output)
             details.setPostProcessor(ClassStyle(os.path.splitext(output)[0] + ".qml"))

@@ -18,7 +18,7 @@ def plot():
 @click.argument("samples", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
 @click.option("--layer", help="Point layer to read.")
-@click.option("--label", default="species", show_default=True)
+@click.option("--label", help="Label field (default: one named species, class or label, or the only text field).")
 @click.option("-m", "--model", "model_path", type=click.Path(), help="Use this model's class colours.")
 @click.option("--overwrite", is_flag=True)
 @debug_option
@@ -32,7 +32,7 @@ def plot_samples_command(samples, output, layer, label, model_path, overwrite):
     check_destination(output, overwrite, reads=(samples, model_path), form="picture")
     data = read_samples(samples, layer, label)
     model = Model.load(model_path) if model_path else None
-    figure = plot_samples(data.points, label, model.classes if model else None, model.colors if model else None, title=Path(samples).name)
+    figure = plot_samples(data.points, data.label, model.classes if model else None, model.colors if model else None, title=Path(samples).name)
     save_figure(figure, output, overwrite)
     click.echo(f"wrote {output}")
 
@@ -57,7 +57,7 @@ def plot_history_command(model_path, output, overwrite):
 @click.argument("raster", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
 @click.option("--samples", type=click.Path(), help="Overlay these labelled sample points.")
-@click.option("--label", default="species", show_default=True, help="Label field of --samples.")
+@click.option("--label", help="Label field of --samples (default: one named species, class or label, or the only text field).")
 @click.option("--points", type=click.Path(), help="Overlay points classified by predict-points.")
 @click.option("--overwrite", is_flag=True)
 @debug_option
@@ -72,8 +72,9 @@ def plot_class_map_command(raster, output, samples, label, points, overwrite):
         from ..errors import GeoclfError
 
         raise GeoclfError(f"{raster}: no such file; make a class map with `geoclf predict-raster`")
-    sample_points = read_samples(samples, label=label).points if samples else None
+    sample_data = read_samples(samples, label=label) if samples else None
     new_points = read_points(points) if points else None
-    figure = plot_class_map(raster, sample_points, label, new_points, title=Path(raster).name)
+    figure = plot_class_map(raster, sample_data.points if sample_data else None, sample_data.label if sample_data else None, new_points,
+                            title=Path(raster).name)
     save_figure(figure, output, overwrite)
     click.echo(f"wrote {output}")

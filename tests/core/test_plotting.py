@@ -81,3 +81,11 @@ def test_class_map_refuses_foreign_rasters(tmp_path, model):
         dst.write(np.zeros((1, 2, 2), "uint8"))
     with pytest.raises(GeoclfError, match="not a class map written by geoclf"):
         plot_class_map(tmp_path / "x.tif")
+
+
+def test_plot_finds_the_label_field_as_train_does(cli, tmp_path):
+    points = spiral_samples(per_class=5).rename(columns={"species": "Class"})
+    points.to_file(tmp_path / "s.gpkg", engine="pyogrio")
+    result = cli("plot", "samples", tmp_path / "s.gpkg", "-o", tmp_path / "s.png")
+    assert result.code == 0, result.err
+    assert_real_picture(tmp_path / "s.png")

@@ -43,6 +43,12 @@ def transform_bounds(bounds, source, target) -> tuple[float, float, float, float
 
 # -- longitudes: one frame for the network, the shortest span for extents -------------------------
 
+def unit_name(crs, unknown: str = "CRS units") -> str:
+    """The name of a CRS's linear (or angular) unit, as PROJ spells it ('metre', 'degree'); `unknown` without one."""
+    axes = pyproj.CRS(crs).axis_info if crs is not None else []
+    return axes[0].unit_name if axes else unknown
+
+
 def is_geographic(crs) -> bool:
     return crs is not None and pyproj.CRS(crs).is_geographic
 

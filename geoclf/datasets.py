@@ -24,10 +24,10 @@ def spiral_xy(per_class: int = 100, noise: float = 0.2, seed: int | None = 0):
     For class j and point i: r = i/N, theta = 4j + 4r + noise * N(0, 1),
     x = r sin(theta), y = r cos(theta). Returns (xy of shape (3N, 2), class codes).
     """
+    if not 0 <= noise < math.inf:
+        raise SettingError("{noise} must be zero or a positive angle in radians, got {value}", value=noise)
     if per_class < 1:
         raise SettingError("{per_class} must be at least 1, got {value}", value=per_class)
-    if noise < 0:
-        raise SettingError("{noise} must be zero or positive, got {value}", value=noise)
     rng = np.random.default_rng(seed)
     xy, codes = [], []
     r = np.arange(per_class) / per_class
@@ -50,18 +50,14 @@ def spiral_samples(
     """Spiral sample points on the ground: a point layer with the species name per point."""
     if not 0 < scale < math.inf:
         raise SettingError("{scale} must be positive (metres per spiral unit), got {value}", value=scale)
-    if not 0 <= noise < math.inf:
-        raise SettingError("{noise} must be zero or a positive angle in radians, got {value}", value=noise)
+    xy, codes = spiral_xy(per_class, noise, seed)  # checks the noise and the count
     if not all(math.isfinite(v) for v in center):
         raise SettingError("{center} must be two finite numbers, got {x},{y}", x=center[0], y=center[1])
-    if per_class < 1:
-        raise SettingError("{per_class} must be at least 1, got {value}", value=per_class)
     if crs is not None:
         try:
             crs = pyproj.CRS.from_user_input(crs)
         except pyproj.exceptions.CRSError:
             raise GeoclfError(f"unknown CRS {crs!r}: give one like EPSG:5186") from None
-    xy, codes = spiral_xy(per_class, noise, seed)
     return _layer(codes, center[0] + scale * xy[:, 0], center[1] + scale * xy[:, 1], crs, label)
 
 

@@ -62,6 +62,11 @@ class EvaluationReport:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def predicted_totals(self) -> list[int]:
+        """The confusion matrix's column totals: how many points were mapped as each class."""
+        n = len(self.classes)
+        return np.asarray(self.confusion_matrix, dtype=int).reshape(n, n).sum(axis=0).tolist()
+
     def to_text(self) -> str:
         """As a person reads it: headline figures, a per-class table, the confusion matrix, calibration."""
         names = self.classes
@@ -74,8 +79,7 @@ class EvaluationReport:
         lines.append(" " * width + "".join(f"{n:>{cell}}" for n in [*names, "total"]))
         for name, row in zip(names, self.confusion_matrix):
             lines.append(f"{name:<{width}}" + "".join(f"{v:>{cell}d}" for v in [*row, sum(row)]))
-        totals = np.asarray(self.confusion_matrix, dtype=int).reshape(len(names), len(names)).sum(axis=0).tolist()
-        lines.append(f"{'total':<{width}}" + "".join(f"{v:>{cell}d}" for v in [*totals, self.samples]))
+        lines.append(f"{'total':<{width}}" + "".join(f"{v:>{cell}d}" for v in [*self.predicted_totals(), self.samples]))
         lines += ["", f"calibration: expected calibration error {self.calibration['ece']:.3f}",
                   f"{'probability':<14}{'points':>8}{'mean prob.':>12}{'accuracy':>10}"]
         for row in self.calibration["bins"]:
@@ -96,8 +100,7 @@ class EvaluationReport:
             f"<tr><th>{html.escape(name)}</th>" + "".join(f"<td>{v}</td>" for v in [*row, sum(row)]) + "</tr>"
             for name, row in zip(self.classes, self.confusion_matrix)
         )
-        totals = np.asarray(self.confusion_matrix, dtype=int).reshape(len(self.classes), len(self.classes)).sum(axis=0).tolist()
-        matrix += "<tr><th>total</th>" + "".join(f"<td>{v}</td>" for v in [*totals, self.samples]) + "</tr>"
+        matrix += "<tr><th>total</th>" + "".join(f"<td>{v}</td>" for v in [*self.predicted_totals(), self.samples]) + "</tr>"
         return (
             f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
             f"<h1>{html.escape(title)}</h1>"

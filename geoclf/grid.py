@@ -19,7 +19,7 @@ import rasterio
 from affine import Affine
 from rasterio.windows import Window
 
-from .crs import is_geographic, transform_bounds
+from .crs import is_geographic, transform_bounds, unit_name
 from .errors import ExtrapolationWarning, GeoclfError, SettingError, warn
 
 MAX_CELLS = 100_000_000  # a larger grid needs --force: a typo in the resolution should not run all night
@@ -208,10 +208,9 @@ def warn_apart_from_training(grid: Grid, training: tuple[float, float, float, fl
     if share > 0:
         where = f"covers only {100 * share:.2g}% of the map's extent"
     else:
-        units = crs.axis_info[0].unit_name if crs is not None and crs.axis_info else "CRS units"
         dx = max(training[0] - bounds[2], bounds[0] - training[2], 0.0)
         dy = max(training[1] - bounds[3], bounds[1] - training[3], 0.0)
-        where = f"does not overlap the map's extent, which lies {math.hypot(dx, dy):.4g} {units} away"
+        where = f"does not overlap the map's extent, which lies {math.hypot(dx, dy):.4g} {unit_name(crs)} away"
     advice = "; ".join(hints) if hints else "check the extent's order (xmin,ymin,xmax,ymax) and CRS"
     warn(f"the training samples' extent ({shown}) {where}: nearly every class in the map is extrapolated; {advice}",
          ExtrapolationWarning)
@@ -229,14 +228,22 @@ def _covered_share(bounds, training) -> float:
 
 def _extent_numbers(text: str | None) -> tuple[float, float, float, float] | None:
     """The four numbers of an extent given as text without a [CRS] (the only kind whose reading can be wrong)."""
-    match = _EXTENT_PATTERN.match(text) if text is not None and not Path(text).exists() else None
-    if not match or match.group("crs"):
+    if text is None or Path(text).exists():
         return None
+    bounds, crs_text = _text_extent(text)
+    return tuple(bounds) if len(bounds) == 4 and not crs_text else None
+
+
+def _text_extent(text: str) -> tuple[list[float], str | None]:
+    """'xmin,ymin,xmax,ymax [CRS]' read as (its numbers, the CRS's text or None); no numbers when it cannot be read."""
+    match = _EXTENT_PATTERN.match(text)
+    if not match:
+        return [], None
     try:
-        numbers = tuple(float(v) for v in match.group("numbers").replace(" ", "").split(","))
+        bounds = [float(v) for v in match.group("numbers").replace(" ", "").split(",")]
     except ValueError:
-        return None
-    return numbers if len(numbers) == 4 else None
+        bounds = []
+    return bounds, match.group("crs")
 
 
 def _resolve_grid(extent, target_crs, resolution, size, like) -> Grid:
@@ -251,17 +258,12 @@ def _resolve_grid(extent, target_crs, resolution, size, like) -> Grid:
     path = Path(extent)
     if path.exists():
         return _grid_from_file(path, target_crs, resolution, size)
-    match = _EXTENT_PATTERN.match(extent)
-    numbers = match.group("numbers").replace(" ", "").split(",") if match else []
-    try:
-        bounds = [float(v) for v in numbers]
-    except ValueError:
-        bounds = []
+    bounds, crs_text = _text_extent(extent)
     if len(bounds) != 4:
         raise GeoclfError(
             f"cannot read extent {extent!r}: give xmin,ymin,xmax,ymax (optionally followed by [EPSG:nnnn]) or an existing file"
         )
-    source = _crs(match.group("crs")) if match.group("crs") else target_crs
+    source = _crs(crs_text) if crs_text else target_crs
     if is_geographic(source) and bounds[0] > bounds[2]:  # 178,-20,-178,-18 in lon/lat crosses the antimeridian
         bounds[2] += 360.0
     check_bounds(bounds)

@@ -28,6 +28,7 @@ from rasterio.enums import Resampling  # noqa: E402
 from rasterio.plot import plotting_extent  # noqa: E402
 
 from .colors import class_colors  # noqa: E402
+from .crs import unit_name  # noqa: E402
 from .errors import GeoclfError  # noqa: E402
 from .outputs import atomic_output  # noqa: E402
 from .style import read_class_codes  # noqa: E402
@@ -50,8 +51,7 @@ def _label_axes(ax, crs) -> None:
         ax.set_ylabel("y")
         return
     crs = pyproj.CRS.from_user_input(crs)
-    axes = crs.axis_info
-    unit = axes[0].unit_name if axes else ""
+    unit = unit_name(crs, unknown="")
     east, north = ("Longitude", "Latitude") if crs.is_geographic else ("Easting", "Northing")
     ax.set_xlabel(f"{east} ({unit})")
     ax.set_ylabel(f"{north} ({unit})")
@@ -73,8 +73,8 @@ def nice_length(span: float) -> float:
 def _scale_bar_and_north_arrow(ax, crs, extent) -> None:
     """A scale bar in the CRS's linear unit (none for lon/lat, whose degrees are no fixed length) and a north arrow."""
     crs = pyproj.CRS.from_user_input(crs) if crs is not None else None
-    if crs is not None and not crs.is_geographic and crs.axis_info:
-        unit = crs.axis_info[0].unit_name
+    unit = unit_name(crs, unknown="")
+    if crs is not None and not crs.is_geographic and unit:
         length = nice_length(extent[1] - extent[0])
         shown = f"{length / 1000:g} km" if unit == "metre" and length >= 1000 else f"{length:g} {'m' if unit == 'metre' else unit}"
         ax.add_artist(AnchoredSizeBar(ax.transData, length, shown, loc="lower left", pad=0.4, borderpad=0.6, sep=4,

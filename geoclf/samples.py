@@ -166,14 +166,12 @@ def read_samples(path: str | os.PathLike, layer: str | None = None, label: str |
 def guess_label(points: gpd.GeoDataFrame, path) -> str:
     """The field that holds the class when none is named: the first of LABEL_NAMES the layer has (in any
     case), else its only text field. QGIS users' layers start with an integer fid, which is never it."""
-    import pandas
-
     fields = [c for c in points.columns if c != points.geometry.name]
     by_name = {str(c).lower(): c for c in fields}
     for name in LABEL_NAMES:
         if name in by_name:
             return by_name[name]
-    text = [c for c in fields if not pandas.api.types.is_numeric_dtype(points[c])]
+    text = [c for c in fields if not pd.api.types.is_numeric_dtype(points[c])]
     if len(text) == 1:
         return text[0]
     raise SettingError(

@@ -76,7 +76,7 @@ def write_qml(path: str | os.PathLike, classes: list[str], colors: list[str]) ->
     for code, name, color in zip(raster_codes(classes), classes, colors):
         ET.SubElement(palette, "paletteEntry", value=str(code), color=color, alpha="255", label=name)
     ET.SubElement(root, "blendMode").text = "0"
-    _write_style(ET.ElementTree(root), path)
+    _write_style(root, path)
 
 
 def points_qml(classes: list[str], colors: list[str], column: str) -> str:
@@ -93,9 +93,7 @@ def points_qml(classes: list[str], colors: list[str], column: str) -> str:
         for key, value in (("name", "circle"), ("size", "2.6"), ("color", ",".join(map(str, (*rgb255(color), 255)))),
                            ("outline_color", "35,35,35,255"), ("outline_width", "0.2")):
             ET.SubElement(options, "Option", type="QString", name=key, value=value)
-    tree = ET.ElementTree(root)
-    ET.indent(tree)
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(root, encoding="unicode") + "\n"
+    return _style_text(root)
 
 
 CONFIDENCE_RAMP = ((0.0, "#d7191c"), (0.5, "#fdae61"), (0.75, "#ffffbf"), (0.9, "#a6d96a"), (1.0, "#1a9641"))  # unsure red, sure green
@@ -116,15 +114,18 @@ def write_ramp_qml(path: str | os.PathLike, ramp=CONFIDENCE_RAMP, band: int = 1)
     for value, color in ramp:
         ET.SubElement(shader, "item", value=f"{value:g}", color=color, alpha="255", label=f"{value:g}")
     ET.SubElement(root, "blendMode").text = "0"
-    _write_style(ET.ElementTree(root), path)
+    _write_style(root, path)
 
 
-def _write_style(tree: ET.ElementTree, path: str | os.PathLike) -> None:
-    ET.indent(tree)
+def _style_text(root: ET.Element) -> str:
+    """A QGIS style document (.qml), indented as QGIS writes it."""
+    ET.indent(root)
+    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _write_style(root: ET.Element, path: str | os.PathLike) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n")
-        tree.write(handle, encoding="unicode")
-        handle.write("\n")
+        handle.write(_style_text(root))
 
 
 def read_class_names(path: str | os.PathLike) -> list[str]:

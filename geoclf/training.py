@@ -124,6 +124,7 @@ def train(
     smoothness = fitted.metrics.get("smoothness_choice")
     if smoothness is not None:  # the model file records what was chosen, as if it had been given
         config = replace(config, weight_decay=smoothness["weight_decay"], batch_size=smoothness["batch_size"])
+    kept_xy = coordinates(samples.points[valid])
     return Model(
         network=fitted.network.cpu().eval(),
         architecture=fitted.architecture,
@@ -133,10 +134,10 @@ def train(
         colors=class_colors(len(classes)),
         label=samples.label,
         crs_wkt=samples.crs.to_wkt() if samples.crs is not None else None,
-        extent=points_extent(coordinates(samples.points[valid]), samples.crs),
+        extent=points_extent(kept_xy, samples.crs),
         training=config.to_dict(),
         metrics=metrics,
         history=fitted.history,
-        sample_points=coordinates(samples.points[valid]),
+        sample_points=kept_xy,
         temperature=fitted.temperature,
     )

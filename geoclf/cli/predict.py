@@ -42,6 +42,7 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     [EPSG:nnnn] for another CRS, or a vector or raster file (a raster lends its
     grid). Without EXTENT or --like, the samples' extent plus a 5% margin is used.
     """
+    from ..crs import unit_name
     from ..grid import padded, resolve_grid
     from ..masks import build_mask
     from ..raster import MapOutputs
@@ -65,9 +66,8 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     finally:
         progress.close()
     xres, yres = grid.resolution
-    units = grid.crs.axis_info[0].unit_name if grid.crs is not None and grid.crs.axis_info else "CRS units"
     click.echo(f"wrote a {grid.width} x {grid.height} cell class map of {len(model.classes)} classes (cells of {xres:g} x {yres:g} "
-               f"{units}) to {output}")
+               f"{unit_name(grid.crs)}) to {output}")
     if probabilities:
         click.echo(f"wrote class probabilities to {probabilities}")
     if confidence:

@@ -12,7 +12,7 @@ GEOCLF := $(VENV)/bin/geoclf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EXTENT := 199000,549000,201000,551000
 
-.PHONY: demo test test-core test-quick test-plugin venv qgis plugin-description plugin-zip clean example-scratch example-cross-entropy example-why-relu example-four-features example-pond
+.PHONY: demo test test-core test-quick test-plugin venv qgis plugin-description plugin-zip clean example-scratch example-cross-entropy example-why-relu example-four-features example-pond example-olinda
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -70,6 +70,10 @@ example-four-features: venv
 
 example-pond: venv
 	$(VENV)/bin/python examples/pond.py
+
+# a Landsat scene classified from training polygons: class map, sieve, polygons, areas with intervals, importance
+example-olinda: venv
+	$(VENV)/bin/python examples/olinda.py
 
 # the plugin builds its training parameters from geoclf's own description of its settings
 plugin-description: venv

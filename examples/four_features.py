@@ -35,7 +35,7 @@ def write_data(folder: Path, overwrite: bool) -> tuple[Path, Path]:
     train_path, test_path = folder / "habitat_train.gpkg", folder / "habitat_test.gpkg"
     for path, count, seed in ((train_path, 2000, 0), (test_path, 500, 1)):
         if overwrite or not path.exists():
-            geoclf.write_points(habitat_samples(count, seed=seed), path, layer="samples", overwrite=overwrite)
+            geoclf.write_layer(habitat_samples(count, seed=seed), path, layer="samples", overwrite=overwrite)
     return train_path, test_path
 
 

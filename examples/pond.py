@@ -40,7 +40,7 @@ def main():
     out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     rasters = write_pond_rasters(out)
-    geoclf.write_points(pond_samples(400, seed=0), out / "samples.gpkg", "samples", overwrite=True)
+    geoclf.write_layer(pond_samples(400, seed=0), out / "samples.gpkg", "samples", overwrite=True)
     covariates = [a for name, path in rasters.items() for a in ("--covariate", f"{name}={path}")]
     run("train", out / "samples.gpkg", *covariates, "-o", out / "pond.geoclf", "--overwrite", "-q")
     run("predict-raster", "199000,549000,201000,551000", "-m", out / "pond.geoclf", "-o", out / "classes.tif",

@@ -41,7 +41,7 @@ _EXPORTS = {
     "spiral_xy": "datasets",
     "stream_samples": "datasets",
     "train": "training",
-    "write_points": "samples",
+    "write_layer": "samples",
 }
 __all__ = sorted(_EXPORTS)
 

@@ -13,7 +13,7 @@ SCALINGS = ("standard", "minmax")
 ENCODINGS = ("none", "fourier", "sinusoidal")
 RESPONSES = ("auto", "threshold", "smooth")
 CLASS_WEIGHTS = ("none", "balanced")
-FOLD_METHODS = ("block", "cluster", "random")  # cross-validation folds; block first, the default: random ones flatter a map
+FOLD_METHODS = ("block", "cluster", "random", "polygon")  # cross-validation folds; block first, the default: random ones flatter a map
 RESAMPLINGS = ("nearest", "bilinear", "cubic", "average")  # of covariate rasters onto the map's grid
 CONFIDENCE_MEASURES = ("top", "entropy")
 

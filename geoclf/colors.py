@@ -26,3 +26,8 @@ def rgb255(color: str) -> tuple[int, int, int]:
     if len(value) != 6:
         raise ValueError(f"not a #rrggbb colour: {color!r}")
     return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def hex_color(rgb) -> str:
+    """(r, g, b) in 0..255 -> '#rrggbb', the inverse of rgb255 (colours read from a GDAL colour table)."""
+    return "#" + "".join(f"{int(v):02x}" for v in rgb[:3])

@@ -43,20 +43,24 @@ class EvaluationReport:
     per_class: dict
     confusion_matrix: list[list[int]]
     calibration: dict
+    accuracy_ci: float | None = None  # half-width of the 95% interval; the per-class ones are in per_class
 
     @classmethod
     def from_predictions(cls, truth, predicted, probabilities, classes: list[str], skipped: int = 0) -> "EvaluationReport":
         """Score predicted labels (n,) and their probabilities (n, classes) against the true labels (n,)."""
         truth, predicted = np.asarray(truth), np.asarray(predicted)
+        matrix = confusion_matrix(truth, predicted, labels=classes)
+        table, overall_ci = with_intervals(per_class(truth, predicted, classes), matrix)
         return cls(
             samples=int(len(truth)),
             skipped=int(skipped),
             accuracy=float(accuracy_score(truth, predicted)),
             kappa=kappa(truth, predicted, classes),
             classes=list(classes),
-            per_class=per_class(truth, predicted, classes),
-            confusion_matrix=confusion_matrix(truth, predicted, labels=classes).tolist(),
+            per_class=table,
+            confusion_matrix=matrix.tolist(),
             calibration=calibration(np.asarray(probabilities).max(axis=1), truth == predicted),
+            accuracy_ci=overall_ci,
         )
 
     def to_dict(self) -> dict:
@@ -72,7 +76,8 @@ class EvaluationReport:
         names = self.classes
         width = max(12, *(len(n) for n in names)) + 2
         skipped = f" ({self.skipped} skipped: an input is missing)" if self.skipped else ""
-        lines = [f"samples   {self.samples}{skipped}", f"accuracy  {self.accuracy:.3f}", f"kappa     {_figure(self.kappa)}", ""]
+        interval = f" ± {self.accuracy_ci:.3f} (95% interval)" if self.accuracy_ci is not None else ""
+        lines = [f"samples   {self.samples}{skipped}", f"accuracy  {self.accuracy:.3f}{interval}", f"kappa     {_figure(self.kappa)}", ""]
         lines += format_per_class(self.per_class)
         lines += ["", "confusion matrix (rows: true, columns: predicted)"]
         cell = max(8, *(len(n) + 1 for n in names))
@@ -91,7 +96,7 @@ class EvaluationReport:
         """A small standalone HTML page (QGIS's Processing shows it in its Results Viewer)."""
         rows = "".join(
             f"<tr><td>{html.escape(name)}</td>"
-            + "".join(f"<td>{_figure(self.per_class[name][k])}</td>" for k in ("precision", "recall", "f1"))
+            + "".join(f"<td>{_figure(self.per_class[name][k], self.per_class[name].get(k + '_ci'))}</td>" for k in ("precision", "recall", "f1"))
             + f"<td>{self.per_class[name]['support']}</td></tr>"
             for name in self.classes
         )
@@ -104,7 +109,7 @@ class EvaluationReport:
         return (
             f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head><body>"
             f"<h1>{html.escape(title)}</h1>"
-            f"<p>samples: {self.samples}<br>overall accuracy: {self.accuracy:.3f}<br>Cohen's kappa: {_figure(self.kappa)}"
+            f"<p>samples: {self.samples}<br>overall accuracy: {_figure(self.accuracy, self.accuracy_ci)}<br>Cohen's kappa: {_figure(self.kappa)}"
             f"<br>expected calibration error: {self.calibration['ece']:.3f}</p>"
             "<table border='1'><tr><th>class</th><th>user's accuracy (precision)</th><th>producer's accuracy (recall)</th>"
             "<th>F1</th><th>support</th></tr>"
@@ -113,9 +118,12 @@ class EvaluationReport:
         )
 
 
-def _figure(value) -> str:
-    """n/a where a figure is undefined (a class with no sample, or never predicted; kappa of one class)."""
-    return "n/a" if value is None else f"{value:.3f}"
+def _figure(value, half: float | None = None) -> str:
+    """n/a where a figure is undefined (a class with no sample, or never predicted; kappa of one class); with the
+    half-width of its 95% interval where one is known."""
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if half is None else f"{value:.3f} ± {half:.3f}"
 
 
 def evaluate(model: Model, samples: Samples, where: str = "the samples") -> EvaluationReport:
@@ -162,22 +170,49 @@ def per_class(truth, predicted, classes: list[str]) -> dict:
     }
 
 
+def with_intervals(table: dict, matrix: np.ndarray) -> tuple[dict, float | None]:
+    """The per-class table with 95% half-widths of user's and producer's accuracy (precision_ci, recall_ci), and
+    overall accuracy's, for points drawn as a simple random sample: Olofsson et al.'s (2014) estimators with each
+    map class weighted by its share of the points. None where a class has too few points to give one."""
+    from .accuracy_estimates import stratified_estimate
+
+    counts = np.asarray(matrix, dtype=np.int64).T  # rows: predicted (map) class, columns: true (reference) class
+    estimate = stratified_estimate(counts, counts.sum(axis=1) / max(counts.sum(), 1))
+    table = {
+        name: {**row, "precision_ci": _finite(estimate.users_ci[index]) if row["precision"] is not None else None,
+               "recall_ci": _finite(estimate.producers_ci[index]) if row["recall"] is not None else None}
+        for index, (name, row) in enumerate(table.items())
+    }
+    return table, _finite(estimate.overall_ci)
+
+
+def _finite(value) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
 def format_per_class(table: dict) -> list[str]:
     """The per-class table as text lines, in the words of map accuracy (user's and producer's accuracy, as
     Olofsson et al. 2014 and QGIS classification plugins say; precision and recall in the JSON); n/a where a
     class cannot be scored (no sample, or never predicted)."""
     width = max([12, *(len(n) for n in table)]) + 2
 
-    def cell(value):
-        return f"{'n/a':>10}" if value is None else f"{value:>10.3f}"
+    intervals = any("precision_ci" in row for row in table.values())
+    wide = 18 if intervals else 10
+
+    def cell(value, half=None, size=10):
+        if value is None:
+            return f"{'n/a':>{size}}"
+        return f"{f'{value:.3f} ± {half:.3f}' if half is not None else f'{value:.3f}':>{size}}"
 
     lines = [
-        f"{'':<{width}}{'user':>10}{'producer':>10}",
-        f"{'class':<{width}}{'accuracy':>10}{'accuracy':>10}{'F1':>10}{'support':>10}",
+        f"{'':<{width}}{'user':>{wide}}{'producer':>{wide}}",
+        f"{'class':<{width}}{'accuracy':>{wide}}{'accuracy':>{wide}}{'F1':>10}{'support':>10}",
     ]
     for name, row in table.items():
-        lines.append(f"{name:<{width}}{cell(row['precision'])}{cell(row['recall'])}{cell(row['f1'])}{row['support']:>10d}")
-    lines.append("(user's accuracy: precision, the share of points mapped as the class that are it; producer's: recall)")
+        lines.append(f"{name:<{width}}{cell(row['precision'], row.get('precision_ci'), wide)}{cell(row['recall'], row.get('recall_ci'), wide)}"
+                     f"{cell(row['f1'])}{row['support']:>10d}")
+    lines.append("(user's accuracy: precision, the share of points mapped as the class that are it; producer's: recall"
+                 + ("; ± the 95% interval, for points drawn at random)" if intervals else ")"))
     return lines
 
 

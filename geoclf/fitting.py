@@ -78,8 +78,11 @@ def fit_temperature(logits: torch.Tensor, truth: torch.Tensor) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-4.0, 4.0), method="bounded").x))
 
 
-def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None) -> FitResult:
+def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None,
+                groups=None) -> FitResult:
     """One network (with its scaler and encodings) fitted to input values under a settled config: the loop itself.
+
+    `groups` (the training polygon of each sample) keep a polygon whole in the inner folds that choose the smoothness.
 
     With `validation` (values, codes) each epoch is scored on it; early stopping then
     keeps the best epoch's weights, and a temperature is fitted on it (when calibrating).
@@ -110,7 +113,7 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     started = time.perf_counter()
     if config.chooses_smoothness(inputs):
         report = None if on_epoch is None else (lambda record: on_epoch({**record, "epochs": config.epochs}))
-        network, history, choice = choose_smoothness(x, y, classes, architecture, config, report, validation)
+        network, history, choice = choose_smoothness(x, y, classes, architecture, config, report, validation, groups)
         network = network.to(device)
         metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history), "smoothness_choice": choice}
         return _finish(network, architecture, scaler, history, history[-1], x, y, loss_fn, validation, config, metrics, device)

@@ -102,6 +102,34 @@ def covariate_spec(name: str, path: str | os.PathLike, band: int | None = None) 
     return InputSpec(name, "covariate", str(path.resolve()), band, crs, None if nodata is None else float(nodata))
 
 
+def image_covariates(paths) -> tuple[tuple[str, str, None | int], ...]:
+    """Every band of each image as a covariate (name, path, band), named by its band description or b1, b2, ...;
+    with several images, each name starts with its file's name (two dates of one sensor have the same bands)."""
+    import rasterio
+
+    found = []
+    for path in paths:
+        if not Path(path).is_file():
+            raise SettingError("{image} {path} does not exist or is not a file; check the path", path=path)
+        try:
+            with rasterio.open(path) as src:
+                descriptions = list(src.descriptions)
+        except rasterio.errors.RasterioIOError:
+            raise SettingError("{image} {path} is not a raster GDAL can read", path=path) from None
+        names = [(text or "").strip().replace("=", "-") for text in descriptions]
+        if any(not name for name in names) or len(set(names)) < len(names):  # unnamed or repeated: by number
+            names = [f"b{band}" for band in range(1, len(names) + 1)]
+        prefix = f"{Path(path).stem}_" if len(paths) > 1 else ""
+        found += [(prefix + name, str(path), band) for band, name in enumerate(names, start=1)]
+    return tuple(found)
+
+
+def single_raster(specs: list[InputSpec]) -> str | None:
+    """The one raster every covariate input is read from (a model trained on an image), else None."""
+    paths = {spec.path for spec in specs if spec.kind == "covariate"}
+    return paths.pop() if len(paths) == 1 else None
+
+
 def describe_inputs(
     points: "gpd.GeoDataFrame",
     use_xy: bool = True,

@@ -28,6 +28,7 @@ FORMS = {  # what each kind of output is written as, by extension (GDAL's and QG
     "model": (".geoclf",),
     "raster": (".tif", ".tiff"),
     "points": (".gpkg", ".geojson", ".fgb", ".csv"),
+    "polygons": (".gpkg", ".geojson", ".fgb"),
     "picture": (".png", ".pdf", ".svg"),
     "report": (".html", ".json", ".txt"),
     "style": (".qml",),
@@ -78,7 +79,7 @@ def check_destination(
 def check_form(path: str | os.PathLike, form: str) -> None:
     """The extension must name a format this kind of output is written in (no Shapefile folder called 'out.xyz')."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".shp" and form == "points":
+    if suffix == ".shp" and form in ("points", "polygons"):
         raise GeoclfError(f"{path}: a Shapefile is several files and cannot be written whole at once; write a .gpkg instead")
     if suffix not in FORMS[form]:
         given = f"'{suffix}'" if suffix else "no extension"

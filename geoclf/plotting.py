@@ -84,7 +84,14 @@ def _scale_bar_and_north_arrow(ax, crs, extent) -> None:
 
 
 def _points(ax, points: gpd.GeoDataFrame, column: str, classes: list[str], colors: list[str], **style) -> None:
+    """Points as dots coloured by class; training polygons as outlines in their class's colour over a dark halo."""
     lookup = dict(zip(classes, colors))
+    areas = points.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if areas.any():
+        outlines = points[areas].boundary
+        outlines.plot(ax=ax, color="black", linewidth=2.6)
+        outlines.plot(ax=ax, color=[lookup.get(v, "#000000") for v in points[areas][column].astype(str)], linewidth=1.4)
+        points = points[~areas]
     values = points[column].astype(str)
     ax.scatter(points.geometry.x, points.geometry.y, c=[lookup.get(v, "#000000") for v in values], **style)
 
@@ -207,12 +214,31 @@ def plot_classes(
             continue
         frame = frame.to_crs(crs) if (crs and frame.crs is not None) else frame
         _points(ax, frame, column, classes, colors, s=24 if marker == "o" else 60, marker=marker, edgecolors="black", linewidths=0.5)
-        kind = "samples" if marker == "o" else "predicted points"
-        handles.append(Line2D([], [], marker=marker, ls="", color="white", markeredgecolor="black", label=kind))
+        if marker == "o" and frame.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+            handles.append(Patch(facecolor="none", edgecolor="black", linewidth=1.4, label="training areas"))
+        else:
+            kind = "samples" if marker == "o" else "predicted points"
+            handles.append(Line2D([], [], marker=marker, ls="", color="white", markeredgecolor="black", label=kind))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1))
     _label_axes(ax, crs)
     ax.set_xlim(extent[0], extent[1])
     ax.set_ylim(extent[2], extent[3])
     _scale_bar_and_north_arrow(ax, crs, extent)
     ax.set_title(title, loc="left")
+    return figure
+
+
+def plot_importance(report, title: str = "Permutation importance") -> Figure:
+    """Each input's drop in accuracy and rise in log loss when shuffled, most important on top, with the spread
+    over repeats as error bars."""
+    order = report.order()[::-1]  # barh draws from the bottom up
+    names = [report.inputs[i] for i in order]
+    figure, axes = plt.subplots(1, 2, figsize=(9, 1.2 + 0.45 * len(names)), sharey=True)
+    for ax, values, xlabel, color in ((axes[0], report.accuracy_drop, "drop in accuracy", "tab:blue"),
+                                      (axes[1], report.log_loss_rise, "rise in log loss", "tab:orange")):
+        ax.barh(names, values[order].mean(axis=1), xerr=values[order].std(axis=1), color=color, edgecolor="black", capsize=3)
+        ax.axvline(0, color="gray", linewidth=0.8)
+        ax.set_xlabel(xlabel)
+    axes[0].set_title(f"{title}: accuracy {report.accuracy:.3f} on {report.samples} points", loc="left")
+    figure.tight_layout()
     return figure

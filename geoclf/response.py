@@ -20,14 +20,15 @@ from .fitting import fit_network
 from .splits import stratified_folds
 
 
-def choose_response(values, codes, classes: int, config: TrainingConfig, inputs, crs, on_epoch=None, fits: int = 0) -> dict:
+def choose_response(values, codes, classes: int, config: TrainingConfig, inputs, crs, on_epoch=None, fits: int = 0,
+                    groups=None) -> dict:
     """Threshold or smooth: the response whose networks, fitted on RESPONSE_FOLDS stratified inner
     folds of the training samples, give the lower log loss on the samples each one left out.
 
     Log loss rather than accuracy: it tells the two apart on a fold's few samples where
     accuracy often ties (benchmarks/model_selection.py). Returns the choice and each response's loss.
     """
-    folds = stratified_folds(codes, RESPONSE_FOLDS, config.seed)
+    folds = stratified_folds(codes, RESPONSE_FOLDS, config.seed, groups)
     losses, fit, started = {}, 0, time.perf_counter()
     for response in RESPONSE_SETTINGS:
         settled = replace(config.settled(inputs, response), val_fraction=0.0, patience=0)
@@ -35,7 +36,8 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
         for used, left_out in folds:
             fit += 1
             report = None if on_epoch is None else (lambda record, fit=fit: on_epoch({**record, "fit": fit, "fits": fits}))
-            fitted = fit_network(values[used], codes[used], classes, settled, inputs, crs, None, report)
+            fitted = fit_network(values[used], codes[used], classes, settled, inputs, crs, None, report,
+                                 None if groups is None else groups[used])
             logits = fitted.logits(values[left_out])
             truth = torch.from_numpy(codes[left_out]).long().to(fitted.device)
             total += float(torch.nn.functional.cross_entropy(logits, truth, reduction="sum"))

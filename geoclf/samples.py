@@ -1,8 +1,9 @@
-"""Reading labelled sample points from any vector format GDAL reads.
+"""Reading labelled samples from any vector format GDAL reads: points, or polygons drawn as training areas.
 
 The checks here are the ones a field data set fails most often: wrong layer,
-wrong label column, polygons instead of points, empty geometries, missing labels.
-Each failure names what exists, so the user can fix the call in one go.
+wrong label column, polygons where points are needed, empty geometries, missing labels.
+Each failure names what exists, so the user can fix the call in one go. Polygons become
+the raster cells inside them (training_areas.py).
 """
 
 from __future__ import annotations
@@ -22,16 +23,32 @@ from .outputs import atomic_outputs, sidecar
 # Without a label field named, the first of these a layer has (any case) holds the class, else its only text field.
 LABEL_NAMES = ("species", "class", "label", "classname", "class_name", "category", "landcover", "land_cover")
 POINT_TYPES = {"Point", "MultiPoint"}
+POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 _LISTED = 10  # how many offending feature ids an error message names
+_AREAS_HINT = " (train reads polygons as training areas when a raster input, an image or a covariate, gives their cells)"
 CONFLICT_SHARE = 0.05  # samples outvoted at their own place by another class: above this share, a warning
 
 
 @dataclass(frozen=True)
 class Samples:
-    """Labelled points: one Point per row and a label column, read and checked."""
+    """Labelled points: one Point per row and a label column, read and checked.
+
+    Cells taken from training polygons carry their polygon in the `group` column: they
+    are held out together, never split between training and testing.
+    """
 
     points: gpd.GeoDataFrame
     label: str
+    group: str | None = None
+
+    @property
+    def groups(self) -> np.ndarray | None:
+        """The training area (polygon or point feature id) of each sample; None for plain points."""
+        return None if self.group is None else self.points[self.group].to_numpy()
+
+    def subset(self, keep) -> "Samples":
+        """The samples where `keep` (a boolean mask) is true, with their groups."""
+        return Samples(self.points[keep], self.label, self.group)
 
     @property
     def labels(self) -> np.ndarray:
@@ -69,7 +86,7 @@ def _base_geometry_type(name: str | None) -> str:
     return name
 
 
-def _ids(index, limit: int = _LISTED) -> str:
+def listed_ids(index, limit: int = _LISTED) -> str:
     values = [str(v) for v in list(index)[:limit]]
     more = f" and {len(index) - limit} more" if len(index) > limit else ""
     return ", ".join(values) + more
@@ -92,15 +109,16 @@ def list_layers(path: str | os.PathLike) -> list[tuple[str, str]]:
         raise GeoclfError(f"{path}: not a vector file GDAL can read; give a GeoPackage, Shapefile or GeoJSON") from None
 
 
-def choose_point_layer(path: str | os.PathLike, layer: str | None) -> str:
-    """The named layer, or the only point layer in the file."""
+def choose_point_layer(path: str | os.PathLike, layer: str | None, polygons: bool = False) -> str:
+    """The named layer, or the only point layer in the file (point or polygon layer, with `polygons`)."""
     layers = list_layers(path)
     described = ", ".join(f"{name} ({gtype})" for name, gtype in layers) or "none"
     if layer is not None:
         if layer not in {name for name, _ in layers}:
             raise GeoclfError(f"{path} has no layer {layer!r}; its layers are: {described}")
         return layer
-    point_layers = [name for name, gtype in layers if gtype in POINT_TYPES]
+    kinds = POINT_TYPES | POLYGON_TYPES if polygons else POINT_TYPES
+    point_layers = [name for name, gtype in layers if gtype in kinds]
     if len(point_layers) == 1:
         return point_layers[0]
     if not point_layers and len(layers) == 1:
@@ -109,20 +127,21 @@ def choose_point_layer(path: str | os.PathLike, layer: str | None) -> str:
             return name
         if gtype == "None":
             raise GeoclfError(f"layer {name!r} in {path} is a table without geometries; geoclf needs a point layer")
-        raise GeoclfError(f"layer {name!r} in {path} holds {gtype} geometries; geoclf needs a point layer")
+        raise GeoclfError(f"layer {name!r} in {path} holds {gtype} geometries; geoclf needs a point layer{_AREAS_HINT if gtype in POLYGON_TYPES else ''}")
     if not point_layers:
         raise GeoclfError(f"{path} has no point layer; its layers are: {described}")
     raise SettingError("{path} has several point layers; choose one with {layer}: {described}", path=path, described=described)
 
 
-def read_points(path: str | os.PathLike, layer: str | None = None) -> gpd.GeoDataFrame:
-    """A point layer as a GeoDataFrame indexed by feature id, MultiPoints exploded.
+def read_points(path: str | os.PathLike, layer: str | None = None, polygons: bool = False) -> gpd.GeoDataFrame:
+    """A point layer as a GeoDataFrame indexed by feature id, MultiPoints exploded; with `polygons`, polygon
+    features pass through as they are (training areas).
 
-    Fails on non-point, empty or non-finite geometries, naming the feature ids.
+    Fails on other, empty or non-finite geometries, naming the feature ids.
     """
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    layer = choose_point_layer(path, layer)
+    layer = choose_point_layer(path, layer, polygons)
     # A CSV's points are its X and Y columns (as geoclf writes them), under the usual names; it has no CRS.
     options = {"X_POSSIBLE_NAMES": "X,x,lon,longitude,easting", "Y_POSSIBLE_NAMES": "Y,y,lat,latitude,northing"} if _is_csv(path) else {}
     try:
@@ -136,30 +155,43 @@ def read_points(path: str | os.PathLike, layer: str | None = None) -> gpd.GeoDat
         raise GeoclfError(f"{where} has no features; add sample points to it")
     missing = frame.geometry.isna() | frame.geometry.is_empty
     if missing.any():
-        raise GeoclfError(f"{where}: features {_ids(frame.index[missing])} have no geometry; delete them or give them points")
+        raise GeoclfError(f"{where}: features {listed_ids(frame.index[missing])} have no geometry; delete them or give them points")
     types = frame.geom_type
-    wrong = ~types.isin(list(POINT_TYPES))
+    areas = types.isin(list(POLYGON_TYPES)) if polygons else np.zeros(len(frame), dtype=bool)
+    wrong = ~types.isin(list(POINT_TYPES)) & ~areas
     if wrong.any():
         kinds = ", ".join(sorted(set(types[wrong])))
-        raise GeoclfError(f"{where} holds {kinds} geometries; geoclf needs points (convert them, e.g. to centroids)")
-    frame = frame.explode(index_parts=False)
-    x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+        hint = "" if polygons or not set(types[wrong]) & POLYGON_TYPES else _AREAS_HINT
+        raise GeoclfError(f"{where} holds {kinds} geometries; geoclf needs points{' or polygons' if polygons else ''} "
+                          f"(convert them, e.g. to centroids){hint}")
+    points = frame[~areas].explode(index_parts=False)
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
     bad = ~(np.isfinite(x) & np.isfinite(y))
     if bad.any():
-        raise GeoclfError(f"{where}: features {_ids(frame.index[bad])} have NaN or infinite coordinates; fix or delete them")
-    return frame
+        raise GeoclfError(f"{where}: features {listed_ids(points.index[bad])} have NaN or infinite coordinates; fix or delete them")
+    return pd.concat([points, frame[areas]]) if areas.any() else points
 
 
-def read_samples(path: str | os.PathLike, layer: str | None = None, label: str | None = None) -> Samples:
-    """Labelled sample points: a point layer plus the column that holds the class (`guess_label` when not named)."""
-    points = read_points(path, layer)
+def read_samples(path: str | os.PathLike, layer: str | None = None, label: str | None = None, cells_of: str | None = None,
+                 max_per_polygon: int | None = None, seed: int = 0, keep_polygons: bool = False) -> Samples:
+    """Labelled sample points: a point layer plus the column that holds the class (`guess_label` when not named).
+
+    With `cells_of` (a raster), the layer may hold polygons too: each becomes the cells of
+    that raster whose centres it holds (at most `max_per_polygon`, drawn with `seed`), one group.
+    With `keep_polygons`, polygons stay as they are (to be drawn).
+    """
+    points = read_points(path, layer, polygons=cells_of is not None or keep_polygons)
     label = label if label is not None else guess_label(points, path)
     if label not in points.columns or label == points.geometry.name:
         fields = ", ".join(c for c in points.columns if c != points.geometry.name) or "none"
         raise SettingError("{path} has no field {name!r}; choose the label with {label} from: {fields}", path=path, name=label, fields=fields)
     unlabelled = points[label].isna() | (points[label].astype(str) == "")  # an empty text label is no label
     if unlabelled.any():
-        raise GeoclfError(f"{path}: features {_ids(points.index[unlabelled])} have no {label!r}; label or delete them")
+        raise GeoclfError(f"{path}: features {listed_ids(points.index[unlabelled])} have no {label!r}; label or delete them")
+    if cells_of is not None and points.geom_type.isin(list(POLYGON_TYPES)).any():
+        from .training_areas import AREA_COLUMN, cells_in_polygons
+
+        return Samples(cells_in_polygons(points, cells_of, max_per_polygon, seed), label, AREA_COLUMN)
     return Samples(points=points, label=label)
 
 
@@ -208,8 +240,10 @@ def warn_about_labels(samples: Samples) -> None:
              "a map shows one class per place, so some of them will be wrong there", SampleWarning)
 
 
-def write_points(points: gpd.GeoDataFrame, path: str | os.PathLike, layer: str, overwrite: bool = False, style: str | None = None) -> None:
-    """Write a point layer atomically; the format follows the extension (.gpkg, .geojson, .fgb).
+def write_layer(
+    frame: gpd.GeoDataFrame, path: str | os.PathLike, layer: str, overwrite: bool = False, style: str | None = None, form: str = "points",
+) -> None:
+    """Write a point (or polygon) layer atomically; the format follows the extension (.gpkg, .geojson, .fgb).
 
     A .csv gets the coordinates as X and Y columns (GDAL's CSV convention; a CSV has no
     CRS, so the points' CRS is not carried), for spreadsheets and statistics packages.
@@ -219,10 +253,10 @@ def write_points(points: gpd.GeoDataFrame, path: str | os.PathLike, layer: str, 
     options = {"layer_options": {"GEOMETRY": "AS_XY"}} if suffix == ".csv" else {"layer": layer}
     if suffix == ".gpkg":  # GeoPackage 1.2: QGIS 3.22 and GDAL before 3.7 warn about 1.4 on every load
         options["dataset_options"] = {"VERSION": "1.2"}
-    roles = {"points": (path, "points")}
+    roles = {"layer": (path, form)}
     if style is not None:
         roles["style"] = (sidecar(path, ".qml"), "style")
     with atomic_outputs(roles, overwrite) as temporaries:
-        points.to_file(temporaries["points"], engine="pyogrio", **options)
+        frame.to_file(temporaries["layer"], engine="pyogrio", **options)
         if style is not None:
             temporaries["style"].write_text(style, encoding="utf-8")

@@ -50,9 +50,9 @@ class StackPlan:
     inner: np.ndarray  # the inner fold of each sample (-1: too rare a class to leave out)
 
     @classmethod
-    def for_samples(cls, codes: np.ndarray, seed: int) -> "StackPlan":
+    def for_samples(cls, codes: np.ndarray, seed: int, groups: np.ndarray | None = None) -> "StackPlan":
         inner = np.full(len(codes), -1)
-        for index, (_, left_out) in enumerate(stratified_folds(codes, INNER_FOLDS, seed)):
+        for index, (_, left_out) in enumerate(stratified_folds(codes, INNER_FOLDS, seed, groups)):
             inner[left_out] = index
         masks, decays, folds = [], [], []
         for decay in DECAYS:
@@ -194,7 +194,7 @@ def out_of_fold_losses(stack: NetworkStack, x, y, plan: StackPlan) -> dict[float
     return losses
 
 
-def choose_smoothness(x, y, classes: int, architecture: Architecture, config, on_epoch=None, validation=None):
+def choose_smoothness(x, y, classes: int, architecture: Architecture, config, on_epoch=None, validation=None, groups=None):
     """The model network for the decay with the lowest inner-fold log loss, its history, and the choice with its evidence.
 
     The history is the chosen network's own (with `validation`, its hold-out scores per
@@ -202,7 +202,7 @@ def choose_smoothness(x, y, classes: int, architecture: Architecture, config, on
     the ladder's all-samples networks.
     """
     started = time.perf_counter()
-    plan = StackPlan.for_samples(y.cpu().numpy(), config.seed)
+    plan = StackPlan.for_samples(y.cpu().numpy(), config.seed, groups)
     final = [plan.member(decay, -1) for decay in DECAYS]
 
     def report(epoch, records):

@@ -64,8 +64,10 @@ def describe_class_raster(dataset, model: "Model") -> None:
     )
 
 
-def write_qml(path: str | os.PathLike, classes: list[str], colors: list[str]) -> None:
-    """A QGIS layer style with a paletted renderer: QGIS loads it with the raster, legend and all."""
+def write_qml(path: str | os.PathLike, classes: list[str], colors: list[str], codes: list[int] | None = None) -> None:
+    """A QGIS layer style with a paletted renderer: QGIS loads it with the raster, legend and all.
+
+    The codes are the classes' values in the map (by default, as geoclf writes them: raster_codes)."""
     root = ET.Element("qgis", version="3.22.0", styleCategories="AllStyleCategories")
     pipe = ET.SubElement(root, "pipe")
     renderer = ET.SubElement(
@@ -73,25 +75,31 @@ def write_qml(path: str | os.PathLike, classes: list[str], colors: list[str]) ->
     )
     ET.SubElement(renderer, "rasterTransparency")
     palette = ET.SubElement(renderer, "colorPalette")
-    for code, name, color in zip(raster_codes(classes), classes, colors):
+    for code, name, color in zip(codes if codes is not None else raster_codes(classes), classes, colors):
         ET.SubElement(palette, "paletteEntry", value=str(code), color=color, alpha="255", label=name)
     ET.SubElement(root, "blendMode").text = "0"
     _write_style(root, path)
 
 
-def points_qml(classes: list[str], colors: list[str], column: str) -> str:
-    """A QGIS style for a point layer: one category per class of `column`, in the class map's colours."""
+SYMBOL_LAYERS = {  # how one class is drawn: (symbol type, QGIS symbol layer class, its options)
+    "point": ("marker", "SimpleMarker", (("name", "circle"), ("size", "2.6"), ("outline_color", "35,35,35,255"), ("outline_width", "0.2"))),
+    "polygon": ("fill", "SimpleFill", (("style", "solid"), ("outline_style", "no"))),
+}
+
+
+def categories_qml(classes: list[str], colors: list[str], column: str, geometry: str = "point") -> str:
+    """A QGIS style for a point or polygon layer: one category per class of `column`, in the class map's colours."""
+    kind, layer_class, extra = SYMBOL_LAYERS[geometry]
     root = ET.Element("qgis", version="3.22.0", styleCategories="Symbology")
     renderer = ET.SubElement(root, "renderer-v2", type="categorizedSymbol", attr=column, symbollevels="0", enableorderby="0",
                              forceraster="0")
     categories, symbols = ET.SubElement(renderer, "categories"), ET.SubElement(renderer, "symbols")
     for index, (name, color) in enumerate(zip(classes, colors)):
         ET.SubElement(categories, "category", symbol=str(index), value=name, label=name, render="true")
-        symbol = ET.SubElement(symbols, "symbol", type="marker", name=str(index), alpha="1", clip_to_extent="1", force_rhr="0")
-        layer = ET.SubElement(symbol, "layer", {"class": "SimpleMarker", "enabled": "1", "pass": "0", "locked": "0"})
+        symbol = ET.SubElement(symbols, "symbol", type=kind, name=str(index), alpha="1", clip_to_extent="1", force_rhr="0")
+        layer = ET.SubElement(symbol, "layer", {"class": layer_class, "enabled": "1", "pass": "0", "locked": "0"})
         options = ET.SubElement(layer, "Option", type="Map")
-        for key, value in (("name", "circle"), ("size", "2.6"), ("color", ",".join(map(str, (*rgb255(color), 255)))),
-                           ("outline_color", "35,35,35,255"), ("outline_width", "0.2")):
+        for key, value in (("color", ",".join(map(str, (*rgb255(color), 255)))), *extra):
             ET.SubElement(options, "Option", type="QString", name=key, value=value)
     return _style_text(root)
 

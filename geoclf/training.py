@@ -62,12 +62,13 @@ def warn_rare_classes(classes, counts) -> None:
             )
 
 
-def _split(values, codes, fraction, seed):
-    """(train values, train codes, hold-out values, hold-out codes); no hold-out when fraction is 0."""
+def _split(values, codes, fraction, seed, groups=None):
+    """(train values, train codes, train groups, hold-out values, hold-out codes); no hold-out when fraction is 0.
+    A training polygon's cells go to one side together."""
     if fraction == 0:
-        return values, codes, None, None
-    train, held = holdout(codes, fraction, seed)
-    return values[train], codes[train], values[held], codes[held]
+        return values, codes, groups, None, None
+    train, held = holdout(codes, fraction, seed, groups)
+    return values[train], codes[train], None if groups is None else groups[train], values[held], codes[held]
 
 
 def usable_values(samples: Samples, inputs: list[InputSpec]) -> tuple[np.ndarray, np.ndarray]:
@@ -99,17 +100,18 @@ def train(
     values, valid = usable_values(samples, inputs)
     warn_about_labels(samples)
     classes, codes = encode_labels(samples, valid)
-    train_x, train_y, val_x, val_y = _split(values, codes, config.val_fraction, config.seed)
+    groups = None if samples.groups is None else samples.groups[valid]
+    train_x, train_y, train_groups, val_x, val_y = _split(values, codes, config.val_fraction, config.seed, groups)
 
     choice = None
     if config.chooses_response(inputs):
-        choice = choose_response(train_x, train_y, len(classes), config, inputs, samples.crs, on_epoch, fits)
+        choice = choose_response(train_x, train_y, len(classes), config, inputs, samples.crs, on_epoch, fits, train_groups)
         config = config.settled(inputs, choice["response"])
     else:
         config = config.settled(inputs)
     validation = (val_x, val_y) if val_x is not None else None
     report = None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fits, "fits": fits}))
-    fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation, report)
+    fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation, report, train_groups)
 
     metrics = {
         "samples": int(len(values)),
@@ -117,6 +119,7 @@ def train(
         "train_samples": int(len(train_x)),
         "class_counts": {name: int(n) for name, n in zip(classes, np.bincount(codes, minlength=len(classes)))},
         "train_class_counts": {name: int(n) for name, n in zip(classes, np.bincount(train_y, minlength=len(classes)))},
+        **({"training_areas": int(len(np.unique(groups)))} if groups is not None else {}),
         **fitted.metrics,
     }
     if choice is not None:

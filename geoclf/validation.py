@@ -21,6 +21,7 @@ from .folds import splitter
 from .inputs import InputSpec
 from .point_values import coordinates
 from .samples import Samples, sorted_classes, warn_about_labels
+from .splits import stratifiable
 from .training import train, warn_rare_classes
 
 METRICS = ("accuracy", "kappa", "macro_f1", "log_loss")
@@ -134,18 +135,18 @@ def cross_validate(
     training part cannot make a model (one class left) is reported with the reason and
     left out of the means, not a crash.
     """
-    fold_of = splitter(by, folds, block_size, config.seed).fold_of(coordinates(samples.points))
+    fold_of = splitter(by, folds, block_size, config.seed).fold_of(coordinates(samples.points), samples.groups, samples.labels)
     labels = samples.labels
     classes = sorted_classes(labels)
     names, counts = np.unique(labels, return_counts=True)
     warn_rare_classes(names, counts)
     warn_about_labels(samples)
-    untested = sorted(str(n) for n, c in zip(names, counts) if c < folds)
+    # a class with fewer samples (or training polygons) than folds is never tested, and always trained on
+    untested = sorted(set(labels[~stratifiable(np.unique(labels, return_inverse=True)[1].ravel(), folds, samples.groups)]))
     fold_of[np.isin(labels, untested)] = -1  # always in training
     results, truths, guesses = [], [], []
     for fold in range(folds):
-        test = Samples(samples.points[fold_of == fold], samples.label)
-        training = Samples(samples.points[fold_of != fold], samples.label)
+        test, training = samples.subset(fold_of == fold), samples.subset(fold_of != fold)
         record = {"fold": fold, "train_samples": len(training), "test_samples": len(test)}
         missing = sorted(set(classes) - set(training.labels))
         if missing:

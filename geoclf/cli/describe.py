@@ -29,7 +29,7 @@ def description() -> dict:
     }
 
 
-PLUGIN_COMMANDS = ("train", "predict-raster", "predict-points", "evaluate", "make-samples")  # the commands the QGIS plugin runs
+PLUGIN_COMMANDS = ("train", "predict-raster", "predict-points", "evaluate", "importance", "areas", "sieve", "vectorize", "make-samples")  # the commands the QGIS plugin runs
 
 
 def command_options(name: str) -> list[str]:

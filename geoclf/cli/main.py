@@ -13,8 +13,11 @@ from pathlib import Path
 import click
 
 from .. import __version__
+from .areas import areas
+from .cleanup import sieve, vectorize
 from .describe import describe
 from .evaluate import evaluate
+from .importance import importance
 from .info import info
 from .options import debug_option
 from .plot import plot
@@ -36,7 +39,7 @@ def cli():
     """
 
 
-for command in (make_samples, train, cross_validate, info, predict_raster, predict_points, evaluate, plot, describe):
+for command in (make_samples, train, cross_validate, info, predict_raster, predict_points, evaluate, importance, areas, sieve, vectorize, plot, describe):
     cli.add_command(command)
 
 

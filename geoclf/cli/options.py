@@ -70,9 +70,9 @@ def parse_covariates(values) -> tuple[tuple[str, str, int], ...]:
     return tuple(parse_covariate(value) for value in values)
 
 
-def covariate_paths(values) -> list[str]:
-    """The raster files that --covariate options read (outputs must not replace them)."""
-    return [path for _, path, _ in parse_covariates(values)]
+def covariate_paths(values, images=()) -> list[str]:
+    """The raster files that --covariate (and --image) options read (outputs must not replace them)."""
+    return [path for _, path, _ in parse_covariates(values)] + list(images)
 
 
 def load_model(path, covariates=()):
@@ -124,11 +124,15 @@ def progress_mode_of(quiet: bool, progress_mode: str) -> str:
 
 
 INPUT_OPTIONS = [
-    click.option("--layer", help="Point layer to read (default: the only point layer)."),
+    click.option("--layer", help="Point or polygon layer to read (default: the only one)."),
     click.option("--label", help="Field holding the class of each point (default: one named species, class or label, "
                  "or the only text field)."),
     click.option("--features", help="Numeric fields of the samples to use as inputs, comma-separated."),
     covariate_option("A raster band sampled at each point as an input; repeatable. Points on nodata or outside are dropped."),
+    click.option("--image", "images", multiple=True, type=click.Path(), help="Every band of this raster as an input, named by "
+                 "its band descriptions (or b1, b2, ...); repeatable. Training polygons take the cells of the first image."),
+    click.option("--max-per-polygon", type=int, help="Training polygons: use at most this many cells of each (drawn at random), "
+                 "so that large areas do not outweigh small ones."),
     click.option("--no-xy", is_flag=True, help="Do not use the coordinates as inputs."),
     click.option("--background", type=int, help="Presence-only records: add this many background points at random over the "
                  "samples' extent (plus 5%), trained as the class 'background' at equal weight (--class-weight balanced unless "
@@ -174,5 +178,6 @@ def training_options(command):
 
 
 FOLD_CHOICE = click.Choice(FOLD_METHODS)
-FOLD_HELP = "Spatial folds: square blocks or k-means clusters of the coordinates; or random (flatters the model)."
+FOLD_HELP = ("Spatial folds: square blocks or k-means clusters of the coordinates; whole training polygons (polygon); "
+             "or random (flatters the model). Cells of one training polygon always share a fold.")
 BLOCK_HELP = "Block side in CRS units (default: the extent's longer side / (2 x folds))."

@@ -56,7 +56,7 @@ def plot_history_command(model_path, output, overwrite):
 @plot.command("class-map")
 @click.argument("raster", type=click.Path())
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="PNG to write.")
-@click.option("--samples", type=click.Path(), help="Overlay these labelled sample points.")
+@click.option("--samples", type=click.Path(), help="Overlay these labelled sample points (or training polygons, as outlines).")
 @click.option("--label", help="Label field of --samples (default: one named species, class or label, or the only text field).")
 @click.option("--points", type=click.Path(), help="Overlay points classified by predict-points.")
 @click.option("--overwrite", is_flag=True)
@@ -72,7 +72,7 @@ def plot_class_map_command(raster, output, samples, label, points, overwrite):
         from ..errors import GeoclfError
 
         raise GeoclfError(f"{raster}: no such file; make a class map with `geoclf predict-raster`")
-    sample_data = read_samples(samples, label=label) if samples else None
+    sample_data = read_samples(samples, label=label, keep_polygons=True) if samples else None
     new_points = read_points(points) if points else None
     figure = plot_class_map(raster, sample_data.points if sample_data else None, sample_data.label if sample_data else None, new_points,
                             title=Path(raster).name)

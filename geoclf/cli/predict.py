@@ -40,10 +40,12 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
 
     EXTENT is xmin,ymin,xmax,ymax in the model's CRS, optionally followed by
     [EPSG:nnnn] for another CRS, or a vector or raster file (a raster lends its
-    grid). Without EXTENT or --like, the samples' extent plus a 5% margin is used.
+    grid). Without EXTENT or --like: the grid of the one raster (an image) the
+    model's covariates come from, else the samples' extent plus a 5% margin.
     """
     from ..crs import unit_name
     from ..grid import padded, resolve_grid
+    from ..inputs import single_raster
     from ..masks import build_mask
     from ..raster import MapOutputs
     from ..raster import predict_raster as draw
@@ -53,8 +55,8 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
     outputs = MapOutputs(output, probabilities, confidence, overwrite)
     outputs.check(reads=(model_path, extent, like, mask, *covariate_paths(covariates)))
     model = load_model(model_path, covariates)
-    if extent is None and like is None:
-        extent = ",".join(repr(v) for v in padded(model.extent, 0.05))
+    if extent is None and like is None:  # the image the model was trained on lends its grid; else the samples' extent
+        extent = single_raster(model.inputs) or ",".join(repr(v) for v in padded(model.extent, 0.05))
     grid = resolve_grid(extent, model.crs, resolution, numbers(size, int, 2, "--size") if size else None, like, model.extent)
     area = build_mask(mask, max_distance, model.sample_points, model.crs, grid.crs)
     progress = Progress(progress_mode_of(quiet, progress_mode), grid.cells, "classifying", "cells")
@@ -91,8 +93,8 @@ def predict_points(model_path, points, output, layer, covariates, overwrite):
     from ..outputs import check_destination, sidecar
     from ..prediction import PREDICTED_COLUMN
     from ..prediction import predict_points as classify
-    from ..samples import choose_point_layer, read_points, write_points
-    from ..style import points_qml
+    from ..samples import choose_point_layer, read_points, write_layer
+    from ..style import categories_qml
 
     reads = (model_path, points, *covariate_paths(covariates))
     check_destination(output, overwrite, reads=reads, form="points")
@@ -100,6 +102,6 @@ def predict_points(model_path, points, output, layer, covariates, overwrite):
     model = load_model(model_path, covariates)
     layer = choose_point_layer(points, layer)
     result = classify(model, read_points(points, layer), where=str(points))
-    write_points(result, output, layer=layer, overwrite=overwrite, style=points_qml(model.classes, model.colors, PREDICTED_COLUMN))
+    write_layer(result, output, layer=layer, overwrite=overwrite, style=categories_qml(model.classes, model.colors, PREDICTED_COLUMN))
     counts = result["predicted"].value_counts()
     click.echo(f"classified {len(result)} points ({', '.join(f'{n} {k}' for k, n in counts.items())}) into {output}")

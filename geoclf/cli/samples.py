@@ -23,10 +23,10 @@ def make_samples(dataset, output, per_class, seed, noise, center, scale, crs, la
     """Write a labelled sample point layer 'samples' (the teaching text's spiral of three species)."""
     from ..datasets import spiral_samples
     from ..outputs import check_destination
-    from ..samples import write_points
+    from ..samples import write_layer
 
     check_destination(output, overwrite, form="points")
     points = spiral_samples(per_class, noise, seed, numbers(center, float, 2, "--center"), scale, crs, label)
-    write_points(points, output, layer="samples", overwrite=overwrite)
+    write_layer(points, output, layer="samples", overwrite=overwrite)
     counts = points[label].value_counts().sort_index()
     click.echo(f"wrote {len(points)} points ({', '.join(f'{n} {k}' for k, n in counts.items())}) to {output}")

@@ -40,16 +40,17 @@ def cross_validate_with_progress(data, config, inputs, folds, by, block_size, mo
         progress.close()
 
 
-def training_setup(samples, layer, label, features, covariates, no_xy, background, **settings):
+def training_setup(samples, layer, label, features, covariates, images, no_xy, background, max_per_polygon, **settings):
     """(samples, TrainingConfig, inputs) from the shared options, checked before any training.
 
     The options are named as TrainingConfig's fields, so every setting passes straight through.
-    With --background, the samples are presences and background points join them.
+    With --background, the samples are presences and background points join them. Training
+    polygons become the cells of the first raster input (an --image, else a --covariate).
     """
     from ..background import with_background
     from ..config import TrainingConfig
     from ..errors import GeoclfError
-    from ..inputs import describe_inputs
+    from ..inputs import describe_inputs, image_covariates
     from ..samples import read_samples
 
     config = TrainingConfig(**settings)
@@ -57,8 +58,9 @@ def training_setup(samples, layer, label, features, covariates, no_xy, backgroun
     attributes = tuple(f.strip() for f in features.split(",") if f.strip()) if features else ()
     if background is not None and attributes:
         raise GeoclfError("--background points have no --features values: give presence-only inputs as --covariate rasters")
-    data = read_samples(samples, layer, label)
-    inputs = describe_inputs(data.points, not no_xy, attributes, parse_covariates(covariates))
+    rasters = image_covariates(images) + parse_covariates(covariates)
+    data = read_samples(samples, layer, label, rasters[0][1] if rasters else None, max_per_polygon, config.seed)
+    inputs = describe_inputs(data.points, not no_xy, attributes, rasters)
     if background is not None:
         data = with_background(data, background, config.seed)
         if click.get_current_context().get_parameter_source("class_weight") == click.core.ParameterSource.DEFAULT:
@@ -85,7 +87,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     from ..training import train as train_model
     from ..training_report import TrainingReport
 
-    check_destination(output, overwrite, reads=(samples, *covariate_paths(options["covariates"])), form="model")
+    check_destination(output, overwrite, reads=(samples, *covariate_paths(options["covariates"], options["images"])), form="model")
     data, config, inputs = training_setup(samples, **options)
     report = None
     if cv_folds is not None:

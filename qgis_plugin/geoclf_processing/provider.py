@@ -5,7 +5,10 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from .algorithms.areas import ClassAreasAlgorithm
+from .algorithms.cleanup import SieveAlgorithm, VectorizeAlgorithm
 from .algorithms.evaluate import EvaluateAlgorithm
+from .algorithms.importance import ImportanceAlgorithm
 from .algorithms.make_samples import MakeSpiralSamplesAlgorithm
 from .algorithms.predict_points import PredictPointsAlgorithm
 from .algorithms.predict_raster import PredictRasterAlgorithm
@@ -55,6 +58,10 @@ class GeoclfProvider(QgsProcessingProvider):
             PredictRasterAlgorithm(),
             PredictPointsAlgorithm(),
             EvaluateAlgorithm(),
+            ImportanceAlgorithm(),
+            ClassAreasAlgorithm(),
+            SieveAlgorithm(),
+            VectorizeAlgorithm(),
             MakeSpiralSamplesAlgorithm(),
         ):
             self.addAlgorithm(algorithm)

@@ -18,7 +18,7 @@ from geoclf.cli import main
 def spiral_gpkg(tmp_path_factory) -> Path:
     """The default spiral (300 points, seed 0) as a GeoPackage."""
     path = tmp_path_factory.mktemp("samples") / "samples.gpkg"
-    geoclf.write_points(geoclf.spiral_samples(), path, layer="samples")
+    geoclf.write_layer(geoclf.spiral_samples(), path, layer="samples")
     return path
 
 

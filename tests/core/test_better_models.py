@@ -126,7 +126,7 @@ def test_early_stopping_keeps_the_best_epoch():
     # the returned weights are the best epoch's: on the same hold-out they give that epoch's loss
     config = TrainingConfig(val_fraction=0.3)
     _, codes = encode_labels(noisy)
-    _, _, held_x, held_y = _split(coordinates(noisy.points), codes, config.val_fraction, config.seed)
+    _, _, _, held_x, held_y = _split(coordinates(noisy.points), codes, config.val_fraction, config.seed)
     with torch.no_grad():
         logits = model.network(torch.from_numpy(model.scaler.transform(held_x)))
     loss = float(torch.nn.functional.cross_entropy(logits, torch.from_numpy(held_y).long()))
@@ -223,7 +223,7 @@ def test_cross_validate_a_covariate_model(cli, tmp_path):
     from geoclf.datasets import pond_samples, write_pond_rasters
 
     rasters = write_pond_rasters(tmp_path)
-    geoclf.write_points(pond_samples(300), tmp_path / "pond.gpkg", layer="samples")
+    geoclf.write_layer(pond_samples(300), tmp_path / "pond.gpkg", layer="samples")
     result = cli("cross-validate", tmp_path / "pond.gpkg", "--folds", "3", "--epochs", "40", "--json", "-q",
                  *[arg for name, path in rasters.items() for arg in ("--covariate", f"{name}={path}")])
     assert result.code == 0, result.err

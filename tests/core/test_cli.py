@@ -15,7 +15,7 @@ import rasterio
 from conftest import assert_one_line_error, listing, run_geoclf
 from shapely.geometry import Point, Polygon
 
-from geoclf import spiral_samples, write_points
+from geoclf import spiral_samples, write_layer
 
 EXTENT = "199000,549000,201000,551000"
 
@@ -128,15 +128,15 @@ def test_predict_raster_options(cli, tmp_path, model_path):
 def bad_inputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad")
     points = spiral_samples(per_class=20)
-    write_points(gpd.GeoDataFrame({"species": ["a"]}, geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs=5186), folder / "poly.gpkg", "lakes")
-    write_points(points.assign(geometry=[Point() if i in (4, 8) else g for i, g in enumerate(points.geometry)]), folder / "empty.gpkg", "s")
-    write_points(points[points.species == "tadpole"], folder / "one.gpkg", "s")
-    write_points(points.drop(points[points.species == "crayfish"].index[2:]), folder / "few.gpkg", "s")
+    write_layer(gpd.GeoDataFrame({"species": ["a"]}, geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs=5186), folder / "poly.gpkg", "lakes")
+    write_layer(points.assign(geometry=[Point() if i in (4, 8) else g for i, g in enumerate(points.geometry)]), folder / "empty.gpkg", "s")
+    write_layer(points[points.species == "tadpole"], folder / "one.gpkg", "s")
+    write_layer(points.drop(points[points.species == "crayfish"].index[2:]), folder / "few.gpkg", "s")
     with warnings.catch_warnings():  # pyogrio warns that this layer has no CRS: that is the point
         warnings.simplefilter("ignore", UserWarning)
-        write_points(points.set_crs(None, allow_override=True), folder / "nocrs.gpkg", "s")
-    write_points(points, folder / "ok.gpkg", "s")
-    write_points(points, folder / "two.gpkg", "first")
+        write_layer(points.set_crs(None, allow_override=True), folder / "nocrs.gpkg", "s")
+    write_layer(points, folder / "ok.gpkg", "s")
+    write_layer(points, folder / "two.gpkg", "first")
     points.to_file(folder / "two.gpkg", layer="second", engine="pyogrio")
     (folder / "foreign.geoclf").write_text("just text")
     return folder
@@ -222,7 +222,7 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, model_path):
 def test_rare_classes_train_with_one_warning_line_each_and_appear_in_the_map(cli, tmp_path):
     from test_training import with_rare_classes
 
-    write_points(with_rare_classes(spiral_samples()), tmp_path / "rare.gpkg", "samples")
+    write_layer(with_rare_classes(spiral_samples()), tmp_path / "rare.gpkg", "samples")
     trained = cli("train", tmp_path / "rare.gpkg", "-o", tmp_path / "m.geoclf", "--epochs", "60", "--quiet")
     assert trained.code == 0, trained.err
     assert trained.error_lines == [

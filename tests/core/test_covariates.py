@@ -253,7 +253,7 @@ def test_covariate_without_crs_is_refused(tmp_path):
 
 def test_cli_with_covariates_and_features(cli, pond, tmp_path):
     folder, rasters, samples = pond
-    geoclf.write_points(samples.points, tmp_path / "s.gpkg", "samples")
+    geoclf.write_layer(samples.points, tmp_path / "s.gpkg", "samples")
     args = ["--covariate", f"depth={rasters['depth']}", "--covariate", f"vegetation={rasters['vegetation']}"]
     result = cli("train", tmp_path / "s.gpkg", *args, "-o", tmp_path / "m.geoclf", "--epochs", "20", "-q", "--scaling", "minmax")
     assert result.code == 0 and "dropped" in result.out

@@ -50,7 +50,7 @@ def test_dask_with_covariates_and_a_mask_through_the_cli(cli, tmp_path, dask_clu
     from geoclf.datasets import pond_samples, write_pond_rasters
 
     rasters = write_pond_rasters(tmp_path)
-    geoclf.write_points(pond_samples(300), tmp_path / "s.gpkg", "samples")
+    geoclf.write_layer(pond_samples(300), tmp_path / "s.gpkg", "samples")
     covariates = [a for name, path in rasters.items() for a in ("--covariate", f"{name}={path}")]
     assert cli("train", tmp_path / "s.gpkg", *covariates, "-o", tmp_path / "m.geoclf", "--epochs", "20", "-q").code == 0
     common = ["-m", tmp_path / "m.geoclf", "--resolution", "10", "--mask", "hull", "-q"]

@@ -5,7 +5,7 @@ import rasterio
 from affine import Affine
 from rasterio.warp import transform_bounds
 
-from geoclf import GeoclfError, Grid, resolve_grid, spiral_samples, write_points
+from geoclf import GeoclfError, Grid, resolve_grid, spiral_samples, write_layer
 from geoclf.grid import default_resolution
 
 KOREA = pyproj.CRS.from_epsg(5186)
@@ -50,13 +50,13 @@ def test_extent_in_another_crs_is_transformed():
 
 def test_vector_file_lends_its_bounds(tmp_path):
     points = spiral_samples(per_class=10)
-    write_points(points, tmp_path / "p.gpkg", "samples")
+    write_layer(points, tmp_path / "p.gpkg", "samples")
     xmin, ymin, xmax, ymax = points.total_bounds
     grid = resolve_grid(str(tmp_path / "p.gpkg"), KOREA, resolution=1)
     left, bottom, right, top = grid.bounds
     assert (left, top) == pytest.approx((xmin, ymax))  # anchored at the top-left corner
     assert xmax <= right < xmax + 1 and ymin - 1 < bottom <= ymin  # covers the extent, within one cell
-    write_points(points.to_crs(4326), tmp_path / "wgs.geojson", "samples")
+    write_layer(points.to_crs(4326), tmp_path / "wgs.geojson", "samples")
     grid = resolve_grid(str(tmp_path / "wgs.geojson"), KOREA, resolution=1)
     assert grid.bounds[0] == pytest.approx(xmin, abs=2) and grid.bounds[3] == pytest.approx(ymax, abs=2)
 

@@ -117,7 +117,7 @@ def test_auto_response_chooses_thresholds_for_a_threshold_rule_and_smooth_for_ov
 
 def test_train_reports_the_choice_and_info_shows_it(cli, tmp_path):
     samples = tmp_path / "rule.gpkg"
-    geoclf.write_points(threshold_table(200, 6), samples, layer="samples")
+    geoclf.write_layer(threshold_table(200, 6), samples, layer="samples")
     model = tmp_path / "rule.geoclf"
     result = cli("train", samples, "--no-xy", "--features", "depth,warmth", "--epochs", "20", "-o", model, "--progress", "lines")
     assert result.code == 0, result.err

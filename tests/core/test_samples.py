@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from shapely.geometry import MultiPoint, Point, Polygon
 
-from geoclf import GeoclfError, read_points, read_samples, spiral_samples, write_points
+from geoclf import GeoclfError, read_points, read_samples, spiral_samples, write_layer
 
 
 def _write(frame, path, layer="pts"):
@@ -112,20 +112,20 @@ def test_unlabelled_features_are_named(tmp_path):
 
 def test_write_points_is_atomic_and_refuses_to_overwrite(tmp_path, points):
     path = tmp_path / "out.gpkg"
-    write_points(points, path, "samples")
+    write_layer(points, path, "samples")
     with pytest.raises(GeoclfError, match="already exists: pass --overwrite"):
-        write_points(points, path, "samples")
-    write_points(points.iloc[:2], path, "samples", overwrite=True)
+        write_layer(points, path, "samples")
+    write_layer(points.iloc[:2], path, "samples", overwrite=True)
     assert len(read_points(path)) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gpkg"]
     with pytest.raises(GeoclfError, match="Shapefile"):
-        write_points(points, tmp_path / "out.shp", "samples")
+        write_layer(points, tmp_path / "out.shp", "samples")
 
 
 def test_geopackages_are_written_as_version_1_2_which_qgis_3_22_loads_without_a_warning(tmp_path, points):
     import sqlite3
 
-    write_points(points, tmp_path / "out.gpkg", "samples")
+    write_layer(points, tmp_path / "out.gpkg", "samples")
     with sqlite3.connect(tmp_path / "out.gpkg") as db:
         assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # 'GPKG'
         assert db.execute("PRAGMA user_version").fetchone()[0] == 10200

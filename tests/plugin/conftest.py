@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from qgis.core import QgsProcessingFeedback
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = ROOT / "qgis_plugin"
@@ -69,3 +70,19 @@ def read_band(path, band=1):
 
 def listing(folder) -> set[str]:
     return {p.name for p in Path(folder).iterdir()}
+
+
+class RecordingFeedback(QgsProcessingFeedback):
+    """Feedback that keeps the warnings and lines it is given, as the Processing dialog's log shows them."""
+
+    def __init__(self):
+        super().__init__()
+        self.warnings, self.infos = [], []
+
+    def pushInfo(self, text):  # noqa: N802
+        self.infos.append(text)
+        super().pushInfo(text)
+
+    def pushWarning(self, text):
+        self.warnings.append(text)
+        super().pushWarning(text)

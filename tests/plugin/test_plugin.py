@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import processing
 import pytest
-from conftest import EXTENT, GEOCLF, PLUGIN_DIR, geoclf, listing, model_info, read_band
+from conftest import EXTENT, GEOCLF, PLUGIN_DIR, RecordingFeedback, geoclf, listing, model_info, read_band
 from qgis.PyQt.QtCore import Qt
 from qgis.core import (
     QgsApplication,
@@ -27,7 +27,7 @@ from qgis.core import (
 )
 
 QGIS_EXTENT = f"{EXTENT[0]},{EXTENT[2]},{EXTENT[1]},{EXTENT[3]} [EPSG:5186]"  # QGIS writes xmin,xmax,ymin,ymax
-ALGORITHMS = {"trainclassifier", "predictclassraster", "predictpoints", "evaluate", "spiralsamples"}
+ALGORITHMS = {"trainclassifier", "predictclassraster", "predictpoints", "evaluate", "importance", "classareas", "sieve", "vectorize", "spiralsamples"}
 
 
 def memory_points(features, crs="EPSG:5186", fields="species:string"):
@@ -236,22 +236,6 @@ def test_train_from_a_memory_layer_with_selection(provider, spiral, tmp_path):
     assert "5186" in info["crs"] or "Central Belt 2010" in info["crs"]
 
 
-class RecordingFeedback(QgsProcessingFeedback):
-    """Feedback that keeps the warnings and lines it is given, as the Processing dialog's log shows them."""
-
-    def __init__(self):
-        super().__init__()
-        self.warnings, self.infos = [], []
-
-    def pushInfo(self, text):  # noqa: N802
-        self.infos.append(text)
-        super().pushInfo(text)
-
-    def pushWarning(self, text):
-        self.warnings.append(text)
-        super().pushWarning(text)
-
-
 def test_a_rare_class_trains_and_its_warning_reaches_the_log(provider, spiral, tmp_path):
     otters = [(203000.0 + i, 553000.0 + i, "otter") for i in range(3)]
     layer = memory_points(spiral_features(spiral) + otters)
@@ -430,7 +414,7 @@ def test_train_with_covariate_rasters_and_attribute_fields(provider, tmp_path):
     """Pond covariates (made by the CLI's library in its own environment) as QGIS raster layers, plus an attribute."""
     script = (
         "import sys, geoclf; from geoclf.datasets import write_pond_rasters, pond_samples; "
-        "p = pond_samples(300); p['rain'] = 1.0; geoclf.write_points(p, sys.argv[1] + '/s.gpkg', 'samples'); write_pond_rasters(sys.argv[1])"
+        "p = pond_samples(300); p['rain'] = 1.0; geoclf.write_layer(p, sys.argv[1] + '/s.gpkg', 'samples'); write_pond_rasters(sys.argv[1])"
     )
     import subprocess
     from pathlib import Path
@@ -537,7 +521,7 @@ def test_predict_raster_with_other_covariate_rasters_and_resampling(provider, tm
     python = Path(GEOCLF).parent / "python"
     script = (
         "import sys, json, rasterio, geoclf; from geoclf.datasets import write_pond_rasters, pond_samples; "
-        "geoclf.write_points(pond_samples(200), sys.argv[1] + '/s.gpkg', 'samples'); write_pond_rasters(sys.argv[1]); "
+        "geoclf.write_layer(pond_samples(200), sys.argv[1] + '/s.gpkg', 'samples'); write_pond_rasters(sys.argv[1]); "
         "src = rasterio.open(sys.argv[1] + '/depth.tif'); profile = src.profile; d = src.read(1); src.close(); "
         "data = d.copy(); data[d != profile['nodata']] *= 0.5; "
         "out = rasterio.open(sys.argv[1] + '/shallow.tif', 'w', **profile); out.write(data, 1); out.close()"

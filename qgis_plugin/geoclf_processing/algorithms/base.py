@@ -1,7 +1,10 @@
 """What every geoclf algorithm shares: naming, help, and the input-layer hand-over."""
 
+import os
+
 from qgis.core import (
     QgsProcessingAlgorithm,
+    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingException,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterString,
@@ -64,6 +67,29 @@ class GeoclfAlgorithm(QgsProcessingAlgorithm):
             parameters, name, context, ["gpkg", "shp"], "gpkg", feedback
         )
         return path, layer
+
+
+class ClassStyle(QgsProcessingLayerPostProcessorInterface):
+    """Applies the .qml geoclf writes beside an output: a class raster's palette with the species names, polygons' colours."""
+
+    _pending = []  # QGIS does not own Python post-processors; hold each until it has run
+
+    def __init__(self, qml):
+        super().__init__()
+        self.qml = qml
+        ClassStyle._pending.append(self)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        ClassStyle._pending.remove(self)
+        if os.path.exists(self.qml):
+            layer.loadNamedStyle(self.qml)
+            layer.triggerRepaint()
+
+
+def load_with_style(context, output):
+    """The output, when QGIS loads it at the end, styled by the .qml geoclf wrote beside it."""
+    if context.willLoadLayerOnCompletion(output):
+        context.layerToLoadOnCompletionDetails(output).setPostProcessor(ClassStyle(os.path.splitext(output)[0] + ".qml"))
 
 
 def layer_arguments(layer):

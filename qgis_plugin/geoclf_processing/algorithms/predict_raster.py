@@ -1,9 +1,6 @@
-import os
-
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
@@ -15,24 +12,7 @@ from qgis.core import (
 )
 
 from ..settings import map_settings, setting_arguments, setting_parameter, settings_help
-from .base import GeoclfAlgorithm, covariate_arguments, covariates_parameter
-
-
-class ClassStyle(QgsProcessingLayerPostProcessorInterface):
-    """Applies the .qml geoclf writes beside the class raster: paletted, species names in the legend."""
-
-    _pending = []  # QGIS does not own Python post-processors; hold each until it has run
-
-    def __init__(self, qml):
-        super().__init__()
-        self.qml = qml
-        ClassStyle._pending.append(self)
-
-    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        ClassStyle._pending.remove(self)
-        if os.path.exists(self.qml):
-            layer.loadNamedStyle(self.qml)
-            layer.triggerRepaint()
+from .base import GeoclfAlgorithm, covariate_arguments, covariates_parameter, load_with_style
 
 
 def extent_argument(rectangle, crs):
@@ -131,9 +111,7 @@ class PredictRasterAlgorithm(GeoclfAlgorithm):
         arguments += self._mask_arguments(parameters, context, feedback)
         arguments += setting_arguments(self, parameters, context, map_settings())
         self.run_geoclf(arguments, feedback)
-        if context.willLoadLayerOnCompletion(output):
-            details = context.layerToLoadOnCompletionDetails(output)
-            details.setPostProcessor(ClassStyle(os.path.splitext(output)[0] + ".qml"))
+        load_with_style(context, output)
         results = {self.OUTPUT: output}
         if probabilities:
             results[self.PROBABILITIES] = probabilities

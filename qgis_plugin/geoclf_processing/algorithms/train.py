@@ -29,12 +29,18 @@ class TrainAlgorithm(GeoclfAlgorithm):
     OPTIONS = {
         "--output": "OUTPUT", "--layer": "INPUT", "--label": "LABEL", "--features": "FEATURES", "--covariate": "COVARIATES",
         "--no-xy": "USE_XY", "--cv": "CV_FOLDS", "--cv-by": "CV_BY", "--cv-block-size": "CV_BLOCK_SIZE", "--background": "BACKGROUND",
+        "--image": "IMAGES", "--max-per-polygon": "MAX_PER_POLYGON",
     }
     HELP = (
         "Trains a small neural network (an MLP) that predicts the class of a point from its coordinates, "
         "and saves it as one .geoclf model file.<br><br>"
-        "<b>Point layer</b>: labelled sample points in any format QGIS reads; memory layers and "
-        "'selected features only' work (they are exported to a temporary GeoPackage).<br>"
+        "<b>Samples</b>: labelled sample points, or training polygons drawn over an image, in any format QGIS reads; "
+        "memory layers and 'selected features only' work (they are exported to a temporary GeoPackage). A polygon "
+        "trains on every cell of the first image (or covariate raster) whose centre it holds, and its cells are "
+        "always held out together.<br>"
+        "<b>Images</b> (optional): rasters whose every band is an input, named by the band descriptions (or b1, b2, ...). "
+        "Predict class raster then maps the image's own grid by default.<br>"
+        "<b>Cells per polygon at most</b> (0: all): so that large polygons do not outweigh small ones.<br>"
         "<b>Label field</b>: the field holding each point's class, e.g. the species; left empty, a field named "
         "species, class or label (in any case), or else the layer's only text field.<br>"
         "<b>Attribute fields</b> (optional): numeric fields of the points to use as inputs too.<br>"
@@ -49,21 +55,24 @@ class TrainAlgorithm(GeoclfAlgorithm):
         "exists), so that it outlives the session.<br><br>"
         "<b>Cross-validation folds</b> (advanced; 0: none): before training, train and test on that many folds; the "
         "figures are shown in the log and stored in the model file. <b>Fold method</b>: square blocks, k-means clusters "
-        "of the coordinates, or random (which flatters the model). <b>Fold block size</b> (empty: the extent's longer "
+        "of the coordinates, whole training polygons (polygon), or random (which flatters the model). <b>Fold block size</b> (empty: the extent's longer "
         "side / (2 x folds)): the side of a block, in the layer's CRS units.<br><br>"
         "geoclf's training settings (as `geoclf train --help` lists them; those left empty are chosen by geoclf "
         "for the inputs):<br>"
     )
 
     INPUT, LABEL, FEATURES, COVARIATES, USE_XY = "INPUT", "LABEL", "FEATURES", "COVARIATES", "USE_XY"
-    BACKGROUND = "BACKGROUND"
+    BACKGROUND, IMAGES, MAX_PER_POLYGON = "BACKGROUND", "IMAGES", "MAX_PER_POLYGON"
     OUTPUT, CV_FOLDS, CV_BY, CV_BLOCK_SIZE = "OUTPUT", "CV_FOLDS", "CV_BY", "CV_BLOCK_SIZE"
 
     def shortHelpString(self):  # noqa: N802
         return self.HELP + settings_help(training_settings())
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFeatureSource(self.INPUT, "Point layer", [QgsProcessing.TypeVectorPoint]))
+        self.addParameter(
+            QgsProcessingParameterFeatureSource(self.INPUT, "Samples (points or training polygons)",
+                                                [QgsProcessing.TypeVectorPoint, QgsProcessing.TypeVectorPolygon])
+        )
         self.addParameter(  # optional: left empty, geoclf takes a field named species, class or label, or the only text one
             QgsProcessingParameterField(self.LABEL, "Label field", parentLayerParameterName=self.INPUT, optional=True)
         )
@@ -76,7 +85,14 @@ class TrainAlgorithm(GeoclfAlgorithm):
         self.addParameter(
             QgsProcessingParameterMultipleLayers(self.COVARIATES, "Covariate rasters", QgsProcessing.TypeRaster, optional=True)
         )
+        self.addParameter(
+            QgsProcessingParameterMultipleLayers(self.IMAGES, "Images (every band an input)", QgsProcessing.TypeRaster, optional=True)
+        )
         self.addParameter(QgsProcessingParameterBoolean(self.USE_XY, "Use coordinates", defaultValue=True))
+        self.addParameter(
+            QgsProcessingParameterNumber(self.MAX_PER_POLYGON, "Cells per polygon at most (0 = all)",
+                                         QgsProcessingParameterNumber.Integer, 0, minValue=0)
+        )
         self.addParameter(
             QgsProcessingParameterNumber(self.BACKGROUND, "Background points (presence-only records; 0 = none)",
                                          QgsProcessingParameterNumber.Integer, 0, minValue=0)
@@ -102,9 +118,13 @@ class TrainAlgorithm(GeoclfAlgorithm):
         features = self.parameterAsFields(parameters, self.FEATURES, context)
         if features:
             inputs += ["--features", ",".join(features)]
-        rasters = self.parameterAsLayerList(parameters, self.COVARIATES, context)
-        for raster in rasters:
+        for image in self.parameterAsLayerList(parameters, self.IMAGES, context):
+            inputs += ["--image", image.source()]
+        for raster in self.parameterAsLayerList(parameters, self.COVARIATES, context):
             inputs += ["--covariate", f"{raster.name()}={raster.source()}"]
+        cap = self.parameterAsInt(parameters, self.MAX_PER_POLYGON, context)
+        if cap:
+            inputs += ["--max-per-polygon", cap]
         if not self.parameterAsBoolean(parameters, self.USE_XY, context):
             inputs.append("--no-xy")
         background = self.parameterAsInt(parameters, self.BACKGROUND, context)

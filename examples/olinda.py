@@ -9,7 +9,8 @@ are public domain). examples/data/olinda_landsat7.tif is that file, deflate-comp
 with band descriptions added. The 16 training polygons (examples/data/olinda_training_areas.gpkg,
 field `cover`: water, vegetation, urban) were drawn over a false-colour view of it. Then:
 
-    geoclf train olinda_training_areas.gpkg --image olinda_landsat7.tif --no-xy --max-per-polygon 100 -o olinda.geoclf
+    geoclf train olinda_training_areas.gpkg --image olinda_landsat7.tif --no-xy --max-per-polygon 100 \
+        --colors water=#1f78b4,vegetation=#33a02c,urban=#e31a1c -o olinda.geoclf
     geoclf cross-validate olinda_training_areas.gpkg --image olinda_landsat7.tif --no-xy --max-per-polygon 100 --by polygon --folds 4
     geoclf predict-raster -m olinda.geoclf -o classes.tif           # the image's own grid
     geoclf sieve classes.tif --min-cells 9 -o sieved.tif            # patches under 9 cells (0.73 ha) merged
@@ -37,6 +38,7 @@ from geoclf.cli import main as geoclf_cli
 DATA = Path(__file__).resolve().parent / "data"
 IMAGE, AREAS = DATA / "olinda_landsat7.tif", DATA / "olinda_training_areas.gpkg"
 PER_CLASS = 50
+COLORS = "water=#1f78b4,vegetation=#33a02c,urban=#e31a1c"  # the legend a reader expects, not the palette's order
 
 
 def run(*args):
@@ -71,7 +73,7 @@ def main():
     out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     inputs = ("--image", IMAGE, "--no-xy", "--max-per-polygon", 100)
-    run("train", AREAS, *inputs, "-o", out / "olinda.geoclf", "--overwrite", "-q")
+    run("train", AREAS, *inputs, "--colors", COLORS, "-o", out / "olinda.geoclf", "--overwrite", "-q")
     run("cross-validate", AREAS, *inputs, "--by", "polygon", "--folds", 4, "-q")
     run("predict-raster", "-m", out / "olinda.geoclf", "-o", out / "classes.tif", "--overwrite", "-q")
     run("sieve", out / "classes.tif", "--min-cells", 9, "-o", out / "sieved.tif", "--overwrite")

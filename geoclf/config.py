@@ -28,6 +28,7 @@ from .choices import (
     RESPONSES,
     SCALINGS,
 )
+from .colors import parse_color_pairs
 from .errors import SettingError
 from .inputs import InputSpec
 from .settings import check_settings, setting
@@ -128,6 +129,11 @@ class TrainingConfig:
         True, "Fit a temperature on the hold-out so that probabilities mean what they say (with a validation share).",
         "Calibrate probabilities",
     )
+    colors: str | None = setting(
+        None, "Class colours in the map, its legend and the plots: CLASS=COLOUR pairs, comma-separated "
+        "(water=#1f78b4,forest=tab:green; any matplotlib colour). Classes not named keep the default palette.",
+        "Class colours", advanced=False,
+    )
 
     def check(self) -> None:
         """Every declared bound and choice, then what no single declaration can say."""
@@ -136,6 +142,8 @@ class TrainingConfig:
         from .network import Architecture
 
         check_settings(self)
+        if self.colors:
+            parse_color_pairs(self.colors)
         encoding = Encoding(self.encoding, self.encoding_frequencies, self.encoding_scale)
         binning = Binning(self.feature_bins or 0)
         Architecture(2, tuple(self.hidden), 2, self.activation, encoding, self.residual, self.dropout, binning)

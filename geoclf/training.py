@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from .colors import class_colors
+from .colors import colors_for
 from .config import TrainingConfig
 from .crs import points_extent
 from .errors import GeoclfError, RareClassWarning, warn
@@ -100,6 +100,7 @@ def train(
     values, valid = usable_values(samples, inputs)
     warn_about_labels(samples)
     classes, codes = encode_labels(samples, valid)
+    colors = colors_for(classes, config.colors)  # a colour for a class the samples lack: said before any training
     groups = None if samples.groups is None else samples.groups[valid]
     train_x, train_y, train_groups, val_x, val_y = _split(values, codes, config.val_fraction, config.seed, groups)
 
@@ -134,7 +135,7 @@ def train(
         inputs=inputs,
         scaler=fitted.scaler,
         classes=classes,
-        colors=class_colors(len(classes)),
+        colors=colors,
         label=samples.label,
         crs_wkt=samples.crs.to_wkt() if samples.crs is not None else None,
         extent=points_extent(kept_xy, samples.crs),

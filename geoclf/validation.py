@@ -8,12 +8,13 @@ trains, on every fold but one, and scored on the one left out.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, log_loss
 
+from .colors import colors_for
 from .config import TrainingConfig
 from .errors import ExtrapolationWarning, GeoclfError, SampleWarning
 from .evaluation import format_per_class, kappa, per_class, scored_predictions
@@ -141,6 +142,8 @@ def cross_validate(
     names, counts = np.unique(labels, return_counts=True)
     warn_rare_classes(names, counts)
     warn_about_labels(samples)
+    colors_for(classes, config.colors)  # checked against every class once; a fold's models are scored, never drawn
+    config = replace(config, colors=None)
     # a class with fewer samples (or training polygons) than folds is never tested, and always trained on
     untested = sorted(set(labels[~stratifiable(np.unique(labels, return_inverse=True)[1].ravel(), folds, samples.groups)]))
     fold_of[np.isin(labels, untested)] = -1  # always in training

@@ -55,3 +55,26 @@ def test_confidence_and_probability_rasters_get_styles_on_a_0_to_1_ramp(tmp_path
         assert renderer.get("type") == "singlebandpseudocolor" and renderer.get("band") == "1"
         assert (renderer.get("classificationMin"), renderer.get("classificationMax")) == ("0", "1")
         assert [(float(item.get("value")), item.get("color")) for item in renderer.iter("item")] == list(ramp)
+
+
+def test_colours_a_user_names_reach_the_model_the_colour_table_and_the_qgis_style(tmp_path, cli, spiral_gpkg):
+    from conftest import assert_one_line_error
+
+    model_path, classes = tmp_path / "m.geoclf", tmp_path / "c.tif"
+    result = cli("train", spiral_gpkg, "-o", model_path, "--epochs", "5", "--weight-decay", "0", "-q",
+                 "--colors", "tadpole=forestgreen, crayfish=#E31A1C")
+    assert result.code == 0, result.err
+    from geoclf import Model
+    from geoclf.colors import class_colors
+
+    model = Model.load(model_path)
+    assert model.classes == ["crayfish", "diving beetle", "tadpole"]
+    assert model.colors == ["#e31a1c", class_colors(3)[1], "#228b22"]  # the one not named keeps its default
+    assert cli("predict-raster", "-m", model_path, "-o", classes, "--size", "20,20", "-q").code == 0
+    with rasterio.open(classes) as src:
+        assert [src.colormap(1)[code][:3] for code in (0, 2)] == [(227, 26, 28), (34, 139, 34)]
+    palette = {entry.get("label"): entry.get("color") for entry in ET.parse(tmp_path / "c.qml").getroot().iter("paletteEntry")}
+    assert (palette["crayfish"], palette["tadpole"]) == ("#e31a1c", "#228b22")
+    for given, needle in (("otter=blue", "'otter', not a class"), ("tadpole=bluish", "'bluish' is not a colour"), ("tadpole", "CLASS=COLOUR")):
+        assert_one_line_error(cli("train", spiral_gpkg, "-o", tmp_path / "x.geoclf", "--colors", given, "-q"), "--colors", needle)
+    assert not (tmp_path / "x.geoclf").exists()

@@ -155,7 +155,7 @@ CHANGED = {
     "scaling": "minmax", "hidden": "8,8", "activation": "tanh", "optimizer": "sgd", "lr": 0.05, "epochs": 7, "batch_size": 16,
     "lr_schedule": "constant", "seed": 3, "val_fraction": 0.25, "device": "auto", "encoding": "fourier", "encoding_frequencies": 4,
     "encoding_scale": 0.5, "residual": True, "dropout": 0.1, "response": "smooth", "weight_decay": 0.01, "feature_bins": 4,
-    "input_lasso": 0.001, "class_weight": "balanced", "patience": 3, "calibrate": False,
+    "input_lasso": 0.001, "class_weight": "balanced", "patience": 3, "calibrate": False, "colors": "tadpole=green",
 }
 
 
@@ -176,9 +176,11 @@ def test_every_setting_changed_in_the_dialog_reaches_the_model_file(provider, tm
     )
     out = tmp_path / "changed.geoclf"
     processing.run("geoclf:trainclassifier", {"INPUT": layer.id(), "LABEL": "species", "FEATURES": ["depth"], **parameters, "OUTPUT": str(out)})
-    training = model_info(out)["training"]
+    info = model_info(out)
+    training = info["training"]
     recorded = {name: ",".join(map(str, training[name])) if name == "hidden" else training[name] for name in CHANGED}
     assert recorded == CHANGED
+    assert info["colors"][info["classes"].index("tadpole")] == "#008000"  # and the legend takes the colour
 
 
 def test_train_with_the_better_model_options_and_cross_validation(provider, spiral, tmp_path):

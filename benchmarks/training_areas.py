@@ -1,6 +1,6 @@
 """geoclf's default next to its peers on a real image classified from training polygons, on the same folds.
 
-    .venv/bin/python benchmarks/training_areas.py [--folds 4] [--max-per-polygon 100]
+    .venv/bin/python benchmarks/training_areas.py [--folds 4] [--max-per-polygon 100]     # about 10 minutes
 
 The bundled Landsat 7 scene over Olinda (examples/olinda.py says where it comes from) and
 its 16 training polygons: every band an input, cells sampled from each polygon. Two fold

@@ -21,7 +21,10 @@ def work(tmp_path, model_path):
 
 
 def start(args, folder) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "geoclf", *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """geoclf as run from a terminal: Ctrl-C reaches it even when the tests themselves run as a background job (a
+    shell starts those with SIGINT ignored, and Python keeps an ignored SIGINT ignored)."""
+    return subprocess.Popen([sys.executable, "-m", "geoclf", *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_partial(folder, process, timeout=120) -> set[str]:

@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     from .c_stderr import held_c_stderr
 
     for stop in STOP_SIGNALS:
-        signal.signal(stop, _stop)
+        if signal.getsignal(stop) is not signal.SIG_IGN:  # `nohup geoclf ...` asked to outlive the terminal: let it
+            signal.signal(stop, _stop)
 
     with held_c_stderr() as held:
         code = _run(args, debug)

@@ -4,8 +4,9 @@ QGIS's embedded Python cannot import torch, rasterio or geopandas safely beside 
 GDAL, so the plugin never imports geoclf: it starts `geoclf ... --progress lines` as a
 child process, turns its 'progress: N%' lines into feedback.setProgress, its warnings
 into the log's warnings, its other lines into the Processing log, its one-line error
-into a QgsProcessingException (settings named by their dialog labels), and Cancel into SIGINT (geoclf then
-removes its temporary files, so no partial output).
+into a QgsProcessingException (settings named by their dialog labels), and Cancel into SIGTERM (geoclf then
+removes its temporary files, so no partial output). Not SIGINT: a QGIS or qgis_process started in the
+background has SIGINT ignored, and geoclf inherits that and would run on until killed, leaving its temporaries.
 """
 
 import os
@@ -127,10 +128,10 @@ def run_geoclf(arguments, feedback, progress=True, labels=None, echo=True):
 
 
 def _stop(child):
-    """Ask geoclf to stop as Ctrl-C would (it removes its temporary files), then insist."""
+    """Ask geoclf to stop (SIGTERM: it removes its temporary files, as on Ctrl-C), then insist."""
     if child.poll() is not None:
         return
-    child.send_signal(signal.SIGINT if os.name == "posix" else signal.CTRL_BREAK_EVENT)
+    child.send_signal(signal.SIGTERM if os.name == "posix" else signal.CTRL_BREAK_EVENT)
     try:
         child.wait(CANCEL_GRACE_SECONDS)
     except subprocess.TimeoutExpired:

@@ -20,11 +20,16 @@ def work(tmp_path, model_path):
     return tmp_path
 
 
-def start(args, folder) -> subprocess.Popen:
-    """geoclf as run from a terminal: Ctrl-C reaches it even when the tests themselves run as a background job (a
-    shell starts those with SIGINT ignored, and Python keeps an ignored SIGINT ignored)."""
+def start(args, folder, ignored=()) -> subprocess.Popen:
+    """geoclf as run from a terminal, whatever runs the tests (a shell starts a background job with SIGINT ignored,
+    nohup ignores SIGHUP, and a child inherits both); with the `ignored` signals ignored, as nohup would."""
+
+    def dispositions():
+        for stop in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+            signal.signal(stop, signal.SIG_IGN if stop in ignored else signal.SIG_DFL)
+
     return subprocess.Popen([sys.executable, "-m", "geoclf", *args], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=dispositions)
 
 
 def wait_for_partial(folder, process, timeout=120) -> set[str]:
@@ -50,6 +55,15 @@ def test_a_stop_signal_cleans_up_as_ctrl_c_does(work, stop):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].endswith("no output was written"), err
     assert listing(work) == before
+
+
+def test_a_run_under_nohup_outlives_a_closed_terminal(work):
+    run = start([*SLOW_MAP, "-o", "c.tif"], work, ignored=(signal.SIGHUP,))
+    wait_for_partial(work, run)
+    run.send_signal(signal.SIGHUP)
+    _, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    assert {name for name in listing(work) if not name.startswith("model")} == {"c.tif", "c.qml"}
 
 
 def test_a_killed_run_leaves_temporaries_the_next_run_clears_but_never_a_live_runs(work, model_path):

@@ -11,6 +11,7 @@ explicitly always wins. Nothing here trains; fitting.py holds the loop.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 from .choices import (
@@ -41,6 +42,21 @@ RESPONSE_SETTINGS = {
 LOCATION_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 0.0, "batch_size": 32}  # coordinates only
 SMOOTHNESS_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0}  # coordinates only, decay and batch left to smoothness.py
 RESPONSE_FOLDS = 3  # inner folds on which response "auto" compares the two
+DEFAULT_EPOCHS = 200  # passes over a survey of up to FULL_EPOCHS_UP_TO samples, as every benchmark here measured them
+FULL_EPOCHS_UP_TO = 10_000
+# Beyond that, passes enough for about this many sample visits per network, and at least LARGE_SURVEY_EPOCHS: each
+# step then sees fresh samples, and 10^5 spiral points map as well in 10 epochs as 10^4 do in 200, so training time
+# stops growing with the survey until a few passes are all it takes (benchmarks/training_speed.py: 10^6 points
+# reached 0.9988-0.9992 in 2 passes, 0.9999 in 4).
+LARGE_SURVEY_VISITS = 1_000_000
+LARGE_SURVEY_EPOCHS = 4
+
+
+def default_epochs(samples: int) -> int:
+    """DEFAULT_EPOCHS up to FULL_EPOCHS_UP_TO samples; beyond, about LARGE_SURVEY_VISITS / samples, LARGE_SURVEY_EPOCHS at least."""
+    if samples <= FULL_EPOCHS_UP_TO:
+        return DEFAULT_EPOCHS
+    return max(LARGE_SURVEY_EPOCHS, math.ceil(LARGE_SURVEY_VISITS / samples))
 
 
 @dataclass(frozen=True)
@@ -68,7 +84,12 @@ class TrainingConfig:
         "Optimizer", choices=OPTIMIZERS,
     )
     lr: float = setting(0.01, "Learning rate.", "Learning rate", above=0, advanced=False)
-    epochs: int = setting(200, "Passes over the training samples.", "Epochs", minimum=1, maximum=MAX_EPOCHS, advanced=False)
+    epochs: int | None = setting(
+        None, f"Passes over the training samples. Default: {DEFAULT_EPOCHS} up to {FULL_EPOCHS_UP_TO:,} samples; "
+        f"beyond, enough for about {LARGE_SURVEY_VISITS:,} samples seen per network (10 epochs of 100,000), "
+        f"{LARGE_SURVEY_EPOCHS} at least.",
+        "Epochs", minimum=1, maximum=MAX_EPOCHS, advanced=False,
+    )
     batch_size: int | None = setting(
         None, "Samples per step. Default: from the inputs (32, 128 for a smooth response, larger for large surveys with x, y alone).",
         "Batch size", minimum=1,
@@ -192,6 +213,10 @@ class TrainingConfig:
                 defaults["weight_decay"] = 0.0
         filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
         return replace(self, response=response if covariates else self.response, **filled)
+
+    def for_samples(self, samples: int) -> "TrainingConfig":
+        """The config with its epochs settled for this many training samples (default_epochs), unless given."""
+        return self if self.epochs is not None else replace(self, epochs=default_epochs(samples))
 
     def to_dict(self) -> dict:
         data = asdict(self)

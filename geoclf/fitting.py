@@ -88,6 +88,7 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     keeps the best epoch's weights, and a temperature is fitted on it (when calibrating).
     """
     device = resolve_device(config.device)
+    config = config.for_samples(len(train_x))
     torch.manual_seed(config.seed)
     encoding = encoding_for(config, inputs, train_x, crs)
     scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())

@@ -7,9 +7,11 @@ names, and a QGIS style sidecar (.qml) makes the legend show the species names (
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -31,6 +33,7 @@ from .style import CONFIDENCE_RAMP, PROBABILITY_RAMP, code_lookup, describe_clas
 from .windows import BLOCK, NODATA_CLASS, WindowPredictor, WindowResult
 
 GDAL_CACHE_MB = 64
+WRITE_AHEAD = 2  # windows computed but not yet written, at most
 
 
 @dataclass(frozen=True)
@@ -118,18 +121,8 @@ def predict_raster(
             for intermediate in written.values():
                 stack.callback(_remove, intermediate)
         datasets = _open_outputs(stack, written, grid, model)
-        done = 0
         stream = results(predictor, windows) if results is not None else (predictor.compute(w) for w in windows)
-        lookup = code_lookup(model.classes)  # numeric labels are their own codes in the map
-        for result in stream:
-            datasets["classes"].write(result.codes if lookup is None else lookup[result.codes], 1, window=result.window)
-            if "probabilities" in datasets:
-                datasets["probabilities"].write(result.probabilities, window=result.window)
-            if "confidence" in datasets:
-                datasets["confidence"].write(result.confidence, 1, window=result.window)
-            done += result.codes.size
-            if progress is not None:
-                progress(done, grid.cells)
+        _write_behind(stream, datasets, code_lookup(model.classes), progress, grid.cells)
         for dataset in datasets.values():
             dataset.close()
         if settings.cog:
@@ -140,6 +133,34 @@ def predict_raster(
             write_ramp_qml(final["probabilities' style"], PROBABILITY_RAMP)
         if "confidence's style" in final:
             write_ramp_qml(final["confidence's style"], CONFIDENCE_RAMP)
+
+
+def _write_behind(stream: Iterable[WindowResult], datasets: dict, lookup, progress, cells: int) -> None:
+    """Each window's arrays written on a thread of their own while the next window is computed.
+
+    GDAL compresses and writes without the GIL, so the writer overlaps the forward pass
+    instead of waiting for it. At most WRITE_AHEAD windows wait to be written: memory
+    stays flat. A write's error is raised here, at the next window.
+    """
+
+    def write(result: WindowResult) -> None:
+        datasets["classes"].write(result.codes if lookup is None else lookup[result.codes], 1, window=result.window)
+        if "probabilities" in datasets:
+            datasets["probabilities"].write(result.probabilities, window=result.window)
+        if "confidence" in datasets:
+            datasets["confidence"].write(result.confidence, 1, window=result.window)
+
+    done, pending = 0, collections.deque()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="geoclf-writer") as writer:
+        for result in stream:
+            pending.append(writer.submit(write, result))
+            while len(pending) > WRITE_AHEAD:
+                pending.popleft().result()
+            done += result.codes.size
+            if progress is not None:
+                progress(done, cells)
+        while pending:
+            pending.popleft().result()
 
 
 def _intermediate(path: Path) -> Path:
@@ -167,20 +188,18 @@ def _open_outputs(stack: contextlib.ExitStack, paths: dict, grid: Grid, model: M
     count = len(model.classes)
     datasets = {"classes": stack.enter_context(rasterio.open(paths["classes"], "w", count=1, dtype="uint8", nodata=NODATA_CLASS, **profile))}
     describe_class_raster(datasets["classes"], model)
+    # Probabilities are 12x the bytes of the classes: Zstandard level 1 with the floating-point predictor packs them as
+    # small as deflate does at twice its speed (benchmarks/predict_raster.py), and GDAL reads it since 2.3.
+    # (GDAL's NUM_THREADS compression gained 8% more but cost 120 MB of memory: not used.)
+    floats = {**profile, "compress": "zstd", "zstd_level": 1, "predictor": 3, "dtype": "float32", "nodata": np.nan}
     if "probabilities" in paths:
-        # Level 1: probabilities are 12x the bytes of the classes; level 6 costs 20% speed for 4% size.
-        # (GDAL's NUM_THREADS compression gained 8% more but cost 120 MB of memory: not used.)
-        dataset = stack.enter_context(
-            rasterio.open(paths["probabilities"], "w", count=count, dtype="float32", nodata=np.nan, predictor=3, zlevel=1, **profile)
-        )
+        dataset = stack.enter_context(rasterio.open(paths["probabilities"], "w", count=count, **floats))
         for band, name in enumerate(model.classes, start=1):
             dataset.set_band_description(band, name)
         dataset.update_tags(GEOCLF_CLASSES=json.dumps(model.classes))
         datasets["probabilities"] = dataset
     if "confidence" in paths:
-        dataset = stack.enter_context(
-            rasterio.open(paths["confidence"], "w", count=1, dtype="float32", nodata=np.nan, predictor=3, zlevel=1, **profile)
-        )
+        dataset = stack.enter_context(rasterio.open(paths["confidence"], "w", count=1, **floats))
         datasets["confidence"] = dataset
     return datasets
 

@@ -34,6 +34,7 @@ from .splits import stratified_folds
 DECAYS = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # decoupled weight decay per rung, as AdamW's
 INNER_FOLDS = 3
 STEP_BUDGET = 4000  # batches per network at most: larger surveys get larger batches, not more steps
+SCORE_CHUNK = 8192  # samples scored at a time by every network of the stack
 
 
 @dataclass(frozen=True)
@@ -170,10 +171,18 @@ def train_stack(x, y, classes: int, plan: StackPlan, architecture: Architecture,
 
 
 @torch.no_grad()
+def stack_logits(stack: NetworkStack, x) -> torch.Tensor:
+    """Every network's logits (networks, samples, classes) for the samples x, SCORE_CHUNK samples at a time
+    (a million samples at once would need gigabytes of activations)."""
+    stack.eval()
+    members = len(stack.weights[0])
+    return torch.cat([stack(x[start:start + SCORE_CHUNK].expand(members, -1, -1)) for start in range(0, len(x), SCORE_CHUNK)], dim=1)
+
+
+@torch.no_grad()
 def hold_out_scores(stack: NetworkStack, x, y) -> tuple[torch.Tensor, torch.Tensor]:
     """Each network's log loss and accuracy on the hold-out (x, y)."""
-    stack.eval()
-    logits = stack(x.expand(len(stack.weights[0]), -1, -1))
+    logits = stack_logits(stack, x)
     loss = nn.functional.cross_entropy(logits.transpose(1, 2), y.expand(len(logits), -1), reduction="none").mean(1)
     accuracy = (logits.argmax(-1) == y).float().mean(1)
     return loss.cpu(), accuracy.cpu()
@@ -182,7 +191,7 @@ def hold_out_scores(stack: NetworkStack, x, y) -> tuple[torch.Tensor, torch.Tens
 @torch.no_grad()
 def out_of_fold_losses(stack: NetworkStack, x, y, plan: StackPlan) -> dict[float, float]:
     """Per decay, the mean log loss of its inner networks on the samples each one left out."""
-    logits = stack(x.expand(len(plan.decays), -1, -1))
+    logits = stack_logits(stack, x)
     scored = max(int((plan.inner >= 0).sum()), 1)
     left_out = [torch.from_numpy(plan.inner == fold).to(x.device) for fold in range(INNER_FOLDS)]
     losses = {}

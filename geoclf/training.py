@@ -103,6 +103,7 @@ def train(
     colors = colors_for(classes, config.colors)  # a colour for a class the samples lack: said before any training
     groups = None if samples.groups is None else samples.groups[valid]
     train_x, train_y, train_groups, val_x, val_y = _split(values, codes, config.val_fraction, config.seed, groups)
+    config = config.for_samples(len(train_x))  # every fit, inner ones too, runs the epochs the model's fit runs
 
     choice = None
     if config.chooses_response(inputs):

@@ -13,7 +13,9 @@ import numpy as np
 from rasterio.windows import Window
 
 from .choices import CONFIDENCE_MEASURES
+from .crs import xy_transform
 from .errors import GeoclfError
+from .forward import BufferedMLP, SeparableGrid, is_plain
 from .grid import Grid
 from .grid_values import GridInputs
 from .masks import Mask
@@ -25,7 +27,7 @@ BLOCK = 256  # GeoTIFF tile size and prediction window (65,536 cells; the forwar
 
 @dataclass
 class WindowResult:
-    """One window's arrays, (rows, cols) each; probabilities (classes, rows, cols)."""
+    """One window's arrays, (rows, cols) each; probabilities (classes, rows, cols), as the raster's bands."""
 
     window: Window
     codes: np.ndarray
@@ -52,19 +54,24 @@ class WindowPredictor:
         self.grid, self.mask, self.resampling, self.device = grid, mask, resampling, str(device)
         self.probabilities, self.confidence = probabilities, confidence
         self.classes = len(model.classes)
-        self._model, self._inputs = model, None
+        self._model, self._inputs, self._buffered, self._separable = model, None, None, None
         self._open_inputs()  # here, so a bad covariate fails before any work
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state["_model"] = state["_inputs"] = None  # rebuilt from the bytes where it is used
+        state["_model"] = state["_inputs"] = state["_buffered"] = state["_separable"] = None  # rebuilt where it is used
         return state
 
     def _open_inputs(self) -> GridInputs:
         if self._model is None:
             self._model = Model.from_bytes(self.model_bytes)
         if self._inputs is None:
-            self._inputs = GridInputs(self._model.inputs, self.grid, self._model.crs, self.resampling)
+            model = self._model
+            self._inputs = GridInputs(model.inputs, self.grid, model.crs, self.resampling)
+            if self.device == "cpu" and is_plain(model):  # the fast path (forward.py); anything else: Model.classify
+                self._buffered = BufferedMLP(model)
+                if SeparableGrid.applies(model, self.grid, same_crs=xy_transform(self.grid.crs, model.crs) is None):
+                    self._separable = SeparableGrid(model, self.grid, self._buffered)
         return self._inputs
 
     def close(self) -> None:
@@ -77,21 +84,47 @@ class WindowPredictor:
         cells = shape[0] * shape[1]
         codes = np.full(cells, NODATA_CLASS, dtype=np.uint8)
         want_probabilities = self.probabilities or self.confidence is not None
-        probs = np.full((cells, self.classes), np.nan, dtype=np.float32) if want_probabilities else None
+        probs = np.empty((self.classes, cells), dtype=np.float32) if want_probabilities else None  # laid out as the bands
         if self.mask is None or self.mask.touches(self.grid.transform, window):
-            values, valid = self._open_inputs().read(window)
-            if self.mask is not None:
-                valid &= self.mask.inside(self.grid.transform, window, *self.grid.cell_centers(window))
-            if valid.any():
-                codes[valid], valid_probs = self._model.classify(values[valid], self.device, probabilities=want_probabilities)
-                if probs is not None:
-                    probs[valid] = valid_probs
+            self._classify(window, codes, probs)
+        elif probs is not None:
+            probs.fill(np.nan)
         result = WindowResult(window, codes.reshape(shape))
         if self.probabilities:
-            result.probabilities = probs.T.reshape((self.classes, *shape))
+            result.probabilities = probs.reshape((self.classes, *shape))
         if self.confidence is not None:
-            result.confidence = confidence_of(probs, self.confidence).reshape(shape)
+            result.confidence = confidence_of(probs.T, self.confidence).reshape(shape)
         return result
+
+    def _classify(self, window: Window, codes: np.ndarray, probs: np.ndarray | None) -> None:
+        """Codes (and probabilities) of the window's cells with every input, inside the mask; the others are nodata
+        (`codes` comes filled with it, `probs` empty: NaN is written where no probability is)."""
+        inputs = self._open_inputs()
+        if self._separable is not None:  # every cell has x and y: classify them all, then blank what the mask leaves out
+            self._separable.classify(window, codes, probs)
+            if self.mask is not None:
+                outside = ~self.mask.inside(self.grid.transform, window, *self.grid.cell_centers(window))
+                codes[outside] = NODATA_CLASS
+                if probs is not None:
+                    probs[:, outside] = np.nan
+            return
+        values, valid = inputs.read(window)
+        if self.mask is not None:
+            valid &= self.mask.inside(self.grid.transform, window, *self.grid.cell_centers(window))
+        if probs is not None:
+            probs[:, ~valid] = np.nan
+        if not valid.any():
+            return
+        if self._buffered is not None:
+            valid_codes = np.empty(int(valid.sum()), dtype=np.uint8)
+            valid_probs = None if probs is None else np.empty((self.classes, len(valid_codes)), dtype=np.float32)
+            self._buffered.classify_scaled(self._model.scaler.transform(values[valid]), valid_codes, valid_probs)
+        else:
+            valid_codes, valid_probs = self._model.classify(values[valid], self.device, probabilities=probs is not None)
+            valid_probs = None if valid_probs is None else valid_probs.T
+        codes[valid] = valid_codes
+        if probs is not None:
+            probs[:, valid] = valid_probs
 
 
 def confidence_of(probs: np.ndarray, measure: str) -> np.ndarray:

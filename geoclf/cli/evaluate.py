@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import covariate_option, covariate_paths, debug_option, json_text, load_model
+from .options import covariate_option, covariate_paths, debug_option, json_text, load_model, threads_option
 
 
 @click.command()
@@ -19,6 +19,7 @@ from .options import covariate_option, covariate_paths, debug_option, json_text,
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the report to a file: .html, .json or .txt.")
 @click.option("--reliability-plot", type=click.Path(dir_okay=False), help="Also draw the reliability diagram to this PNG.")
 @click.option("--overwrite", is_flag=True, help="Replace the report file or the PNG if they exist.")
+@threads_option
 @debug_option
 def evaluate(model_path, samples, layer, label, covariates, as_json, output, reliability_plot, overwrite):
     """Accuracy, Cohen's kappa, per-class precision/recall/F1, confusion matrix and calibration on labelled points."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import Progress, covariate_option, covariate_paths, debug_option, json_text, load_model, progress_mode_of, progress_options
+from .options import Progress, covariate_option, covariate_paths, debug_option, json_text, load_model, progress_mode_of, progress_options, threads_option
 
 
 @click.command()
@@ -19,6 +19,7 @@ from .options import Progress, covariate_option, covariate_paths, debug_option, 
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--overwrite", is_flag=True, help="Replace the PNG if it exists.")
 @progress_options
+@threads_option
 @debug_option
 def importance(model_path, samples, layer, label, repeats, seed, covariates, output, as_json, overwrite, quiet, progress_mode):
     """How much accuracy falls and log loss rises when each input is shuffled over labelled points.

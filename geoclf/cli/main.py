@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     held (c_stderr.py): shown as warnings after a success, dropped behind the error line
     after a failure, or shown in full with --debug.
     """
+    from ..threads import prepare_threads
+
+    prepare_threads()  # before anything imports torch
     args = [_not_an_option(a) for a in (sys.argv[1:] if argv is None else argv)]
     debug = "--debug" in args
     _quiet_libraries(debug)

@@ -48,6 +48,20 @@ def debug_option(command):
     return click.option("--debug", is_flag=True, expose_value=False, help="Show the traceback on errors.")(command)
 
 
+def threads_option(command):
+    """--threads on the commands that run torch; left out, one per core this process may use (threads.py)."""
+
+    def apply(ctx, param, value):
+        from ..threads import use_threads
+
+        use_threads(value)
+
+    return click.option(
+        "--threads", type=click.IntRange(min=1), expose_value=False, callback=apply,
+        help="Threads to compute with (default: one per core this process may use).",
+    )(command)
+
+
 def progress_options(command):
     command = click.option("--quiet", "-q", is_flag=True, help="No progress output.")(command)
     return click.option(
@@ -94,7 +108,12 @@ class Progress:
         self.done, self.shown = 0, -1
         self.bar = None  # made at the first step, so input errors found before it print alone
 
-    def update_to(self, done: int, **postfix) -> None:
+    def update_to(self, done: int, total: int | None = None, **postfix) -> None:
+        """`done` of the total so far (`total`: a new total, when the work's size became known on the way)."""
+        if total is not None:
+            self.total = total
+            if self.bar is not None:
+                self.bar.total = total
         if self.mode == "bar":
             if self.bar is None:
                 from tqdm import tqdm

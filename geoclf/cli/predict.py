@@ -15,6 +15,7 @@ from .options import (
     progress_mode_of,
     progress_options,
     setting_options,
+    threads_option,
 )
 
 
@@ -33,6 +34,7 @@ from .options import (
 @setting_options(MapSettings)
 @click.option("--overwrite", is_flag=True, help="Replace outputs that exist.")
 @progress_options
+@threads_option
 @debug_option
 def predict_raster(extent, model_path, output, resolution, size, like, probabilities, covariates, confidence, mask, max_distance,
                    overwrite, quiet, progress_mode, **settings):
@@ -83,6 +85,7 @@ def predict_raster(extent, model_path, output, resolution, size, like, probabili
 @click.option("--layer", help="Point layer to read (default: the only point layer).")
 @covariate_option("Read the model's covariate NAME from another raster; repeatable.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+@threads_option
 @debug_option
 def predict_points(model_path, points, output, layer, covariates, overwrite):
     """Copy points with their predicted class and one probability column per class, and a QGIS style (OUTPUT.qml)

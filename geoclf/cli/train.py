@@ -17,6 +17,7 @@ from .options import (
     parse_covariates,
     progress_mode_of,
     progress_options,
+    threads_option,
     training_options,
 )
 
@@ -77,12 +78,14 @@ def training_setup(samples, layer, label, features, covariates, images, no_xy, b
 @click.option("--cv-block-size", type=float, help=BLOCK_HELP)
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
 @progress_options
+@threads_option
 @debug_option
 def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, progress_mode, **options):
     """Train a classifier on labelled points and save it as one model file.
 
     Inputs are the point coordinates, plus any --features (fields) and --covariate rasters.
     """
+    from ..config import DEFAULT_EPOCHS
     from ..outputs import check_destination
     from ..training import train as train_model
     from ..training_report import TrainingReport
@@ -98,11 +101,12 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
         description = "choosing the response, then training"
     elif config.chooses_smoothness(inputs):
         description = "training, choosing the smoothness on inner folds"
-    progress = Progress(progress_mode_of(quiet, progress_mode), config.epochs * config.fits(inputs), description, "epoch")
+    progress = Progress(progress_mode_of(quiet, progress_mode), (config.epochs or DEFAULT_EPOCHS) * config.fits(inputs), description, "epoch")
 
-    def on_epoch(record):
+    def on_epoch(record):  # the epochs are settled for the survey's size once training starts (config.default_epochs)
         shown = {k: record[k] for k in ("loss", "val_loss", "val_accuracy") if k in record}
-        progress.update_to((record["fit"] - 1) * record["epochs"] + record["epoch"], **shown)
+        done = (record["fit"] - 1) * record["epochs"] + record["epoch"]
+        progress.update_to(done, total=record["epochs"] * record["fits"], **shown)
 
     try:
         model = train_model(data, config, on_epoch, inputs)
@@ -123,6 +127,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 @training_options
 @progress_options
+@threads_option
 @debug_option
 def cross_validate(samples, folds, by, block_size, as_json, quiet, progress_mode, **options):
     """How well a model does on places it has not seen: train on all folds but one, test on it, for each fold.

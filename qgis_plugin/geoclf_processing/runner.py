@@ -17,9 +17,9 @@ import signal
 import subprocess
 import threading
 
-from qgis.core import QgsProcessingException
+from qgis.core import QgsApplication, QgsProcessingException
 
-from .settings import in_labels
+from .settings import description, in_labels
 
 EXECUTABLE_SETTING = "GEOCLF_EXECUTABLE"  # Processing setting and environment variable share the name
 ERROR_PREFIX = "geoclf: error: "
@@ -66,6 +66,14 @@ def child_environment():
     return env
 
 
+def thread_arguments(command_name):
+    """--threads from QGIS's own 'Max cores to use' (Options > Rendering), where it is set and the command takes it;
+    otherwise geoclf counts the cores itself."""
+    cores = QgsApplication.maxThreads()
+    takes_threads = "--threads" in description()["command_options"].get(command_name, [])
+    return ["--threads", str(cores)] if cores > 0 and takes_threads else []
+
+
 def _pump(stream, lines, name):
     for line in stream:
         lines.put((name, line.rstrip("\n")))
@@ -81,6 +89,7 @@ def run_geoclf(arguments, feedback, progress=True, labels=None, echo=True):
     command = [geoclf_executable(), *[str(a) for a in arguments]]
     if progress:
         command += ["--progress", "lines"]
+    command += thread_arguments(str(arguments[0]))
     feedback.pushCommandInfo(" ".join(shlex.quote(part) for part in command))
     try:
         child = subprocess.Popen(

@@ -154,3 +154,15 @@ def test_cuda_without_gpu_is_a_clear_error():
     with pytest.raises(GeoclfError, match="no CUDA GPU; use cpu or auto"):
         train(_samples(per_class=10), TrainingConfig(device="cuda"))
     assert geoclf.network.resolve_device("auto").type == "cpu"
+
+
+def test_epochs_left_open_shrink_for_large_surveys_and_are_recorded():
+    """200 passes up to 10^4 samples; beyond, about 10^6 sample visits per network, 4 passes at least; explicit epochs win."""
+    from geoclf.config import default_epochs
+
+    assert [default_epochs(n) for n in (1, 10_000, 10_001, 100_000, 10**6, 10**7)] == [200, 200, 100, 10, 4, 4]
+    assert TrainingConfig().for_samples(10**6).epochs == 4 and TrainingConfig(epochs=7).for_samples(10**6).epochs == 7
+    large = Samples(spiral_samples(per_class=4000, seed=0), "species")  # 12,000 samples: 84 epochs
+    model = train(large, TrainingConfig(hidden=(4,)))
+    assert model.training["epochs"] == 84 and len(model.history) == 84
+    assert geoclf.Model.from_bytes(model.to_bytes()).training["epochs"] == 84

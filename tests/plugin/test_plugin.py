@@ -133,7 +133,7 @@ def _assert_parameters_match(algorithm, settings):
             assert parameter.minimum() == setting["minimum"], setting["name"]
 
 
-PLUGIN_SETS_ITSELF = {"--overwrite", "--progress", "--quiet", "--debug", "--json"}
+PLUGIN_SETS_ITSELF = {"--overwrite", "--progress", "--quiet", "--debug", "--json", "--threads"}  # --threads: QGIS's max cores
 def test_every_option_of_the_commands_the_plugin_runs_has_its_parameter(provider):
     from geoclf_processing.settings import description, map_settings, parameter_name, training_settings
 

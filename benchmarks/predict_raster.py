@@ -33,7 +33,7 @@ import geoclf
 from geoclf.samples import Samples
 
 EXTENT = (199000.0, 549000.0, 201000.0, 551000.0)
-CHUNK = 16_384  # cells per pass of the ceiling, as in geoclf.forward
+CHUNK = 16_384  # cells per pass of the ceiling, as geoclf's (geoclf.model.PREDICT_CHUNK)
 MEMORY_BUDGET = 16 * 2**30  # the naive approach is run only where its activations fit in this
 
 DASK_CHILD = """

@@ -80,7 +80,8 @@ def fit_temperature(logits: torch.Tensor, truth: torch.Tensor) -> float:
 
 def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None,
                 groups=None) -> FitResult:
-    """One network (with its scaler and encodings) fitted to input values under a settled config: the loop itself.
+    """One network (with its scaler and encodings) fitted to input values under a settled config (its epochs too,
+    settled for the survey by training.train): the loop itself.
 
     `groups` (the training polygon of each sample) keep a polygon whole in the inner folds that choose the smoothness.
 
@@ -88,7 +89,6 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     keeps the best epoch's weights, and a temperature is fitted on it (when calibrating).
     """
     device = resolve_device(config.device)
-    config = config.for_samples(len(train_x))
     torch.manual_seed(config.seed)
     encoding = encoding_for(config, inputs, train_x, crs)
     scaler = Scaler.fit(train_x, config.scaling, unscaled=encoding.columns if encoding.sphere else ())

@@ -23,9 +23,8 @@ from rasterio.windows import Window
 from torch import nn
 
 from .crs import is_geographic
-from .model import Model
+from .model import PREDICT_CHUNK, Model
 
-CHUNK = 16_384  # cells per pass: its activations (4 MB at width 64) stay in the caches
 IN_PLACE_ACTIVATIONS = {"relu": torch.relu_, "sigmoid": torch.sigmoid_, "tanh": torch.tanh_}
 
 
@@ -43,7 +42,7 @@ class BufferedMLP:
     probabilities when asked.
     """
 
-    def __init__(self, model: Model, chunk: int = CHUNK):
+    def __init__(self, model: Model, chunk: int = PREDICT_CHUNK):
         if not is_plain(model):
             raise ValueError("BufferedMLP runs plain MLPs only; use Model.classify")
         linears = [module for module in model.network if isinstance(module, nn.Linear)]

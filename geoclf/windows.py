@@ -100,17 +100,17 @@ class WindowPredictor:
         """Codes (and probabilities) of the window's cells with every input, inside the mask; the others are nodata
         (`codes` comes filled with it, `probs` empty: NaN is written where no probability is)."""
         inputs = self._open_inputs()
+        inside = None if self.mask is None else self.mask.inside(self.grid.transform, window, *self.grid.cell_centers(window))
         if self._separable is not None:  # every cell has x and y: classify them all, then blank what the mask leaves out
             self._separable.classify(window, codes, probs)
-            if self.mask is not None:
-                outside = ~self.mask.inside(self.grid.transform, window, *self.grid.cell_centers(window))
-                codes[outside] = NODATA_CLASS
+            if inside is not None:
+                codes[~inside] = NODATA_CLASS
                 if probs is not None:
-                    probs[:, outside] = np.nan
+                    probs[:, ~inside] = np.nan
             return
         values, valid = inputs.read(window)
-        if self.mask is not None:
-            valid &= self.mask.inside(self.grid.transform, window, *self.grid.cell_centers(window))
+        if inside is not None:
+            valid &= inside
         if probs is not None:
             probs[:, ~valid] = np.nan
         if not valid.any():

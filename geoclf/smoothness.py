@@ -8,9 +8,10 @@ so training tries a ladder of them on INNER_FOLDS stratified folds of the traini
 samples and keeps the one whose networks give the lowest log loss on the samples they
 left out. The decay shrinks the weights and the hidden layers' biases together, so a
 ReLU unit's kink stays where it is while its slope shrinks (decaying the weights alone
-would also push the kinks outward, and btb's spatial blocks scored 0.795 that way
-against 0.820). The output layer's biases do not decay: the strongest rung leaves only
-them, the class frequencies, the honest map when location says nothing.
+would also push the kinks outward: when the two were compared, btb's spatial blocks
+scored 0.795 that way against 0.820). The output layer's biases do not decay: the
+strongest rung leaves only them, the class frequencies, the honest map when location
+says nothing.
 
 The networks of every rung and fold, plus one per rung on all the training samples,
 train side by side as one stack of batched matrix products: one loop, one progress

@@ -5,8 +5,9 @@ QGIS plugin offer the same options with the same defaults, bounds and help.
 
 A setting left at None is filled in for the inputs (`settled`): a map from coordinates
 alone chooses its weight decay on inner folds (smoothness.py), one with covariates or
-fields takes the settings of its response (response.py chooses which). A setting given
-explicitly always wins. Nothing here trains; fitting.py holds the loop.
+fields takes the settings of its response (response.py chooses which), and a smooth
+response chooses its weight decay as a coordinate map does. A setting given explicitly
+always wins. Nothing here trains; fitting.py holds the loop.
 """
 
 from __future__ import annotations
@@ -35,13 +36,15 @@ from .inputs import InputSpec
 from .settings import check_settings, setting
 
 # The settings each response stands for; an option given explicitly overrides them (benchmarks/model_selection.py).
+# A smooth response chooses its weight decay and batch on inner folds (SMOOTHNESS_SETTINGS) where it can; these
+# are its settings where it cannot (an encoding, sgd, dropout, ...).
 RESPONSE_SETTINGS = {
     "threshold": {"feature_bins": 32, "input_lasso": 0.02, "weight_decay": 0.0, "batch_size": 32},
     "smooth": {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 2.0, "batch_size": 128},
 }
 LOCATION_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 0.0, "batch_size": 32}  # coordinates only
-SMOOTHNESS_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0}  # coordinates only, decay and batch left to smoothness.py
-RESPONSE_FOLDS = 3  # inner folds on which response "auto" compares the two
+SMOOTHNESS_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0}  # raw inputs, decay and batch left to smoothness.py
+INNER_FOLDS = 3  # inner folds on which training chooses the response and the smoothness: the same folds, so their losses compare
 DEFAULT_EPOCHS = 200  # passes over a survey of up to FULL_EPOCHS_UP_TO samples, as every benchmark here measured them
 FULL_EPOCHS_UP_TO = 10_000
 # Beyond that, passes enough for about this many sample visits per network, and at least LARGE_SURVEY_EPOCHS: each
@@ -91,7 +94,8 @@ class TrainingConfig:
         "Epochs", minimum=1, maximum=MAX_EPOCHS, advanced=False,
     )
     batch_size: int | None = setting(
-        None, "Samples per step. Default: from the inputs (32, 128 for a smooth response, larger for large surveys with x, y alone).",
+        None, "Samples per step. Default: 32 (128 for a smooth response that cannot choose its weight decay); where the "
+        "weight decay is chosen on inner folds, enough for at most 4,000 steps per network.",
         "Batch size", minimum=1,
     )
     lr_schedule: str = setting(
@@ -120,12 +124,13 @@ class TrainingConfig:
     dropout: float = setting(0.0, "Dropout rate after each hidden activation.", "Dropout", minimum=0, below=1)
     response: str = setting(
         "auto", "How species respond to covariates and fields: threshold (binned inputs, input lasso), smooth (raw inputs, "
-        "weight decay), or auto: try both on 3 inner folds and keep the lower log loss. Not used with x, y alone.",
+        "weight decay chosen on 3 inner folds), or auto: try both on the same inner folds and keep the lower log loss. "
+        "Not used with x, y alone.",
         "Response to covariates", choices=RESPONSES,
     )
     weight_decay: float | None = setting(
-        None, "Decoupled weight decay (AdamW) or L2 (sgd). Default: chosen on 3 inner folds for a map from x, y alone; "
-        "2 for a smooth response (adam); else 0.",
+        None, "Decoupled weight decay (AdamW) or L2 (sgd). Default: chosen on 3 inner folds for a map from x, y alone "
+        "and for a smooth response (2 where it cannot be chosen: an encoding, dropout, residual blocks, early stopping); else 0.",
         "Weight decay", minimum=0,
     )
     feature_bins: int | None = setting(
@@ -176,23 +181,31 @@ class TrainingConfig:
         return self.response == "auto" and _has_covariates(inputs)
 
     def chooses_smoothness(self, inputs: list[InputSpec]) -> bool:
-        """Whether training will choose the weight decay of a coordinate-only map on inner folds (smoothness.py).
+        """Whether training will choose the weight decay on inner folds (smoothness.py): for a coordinate-only map,
+        and for a smooth response to covariates on raw inputs.
 
         Only for the plain network the ladder was measured on: a weight decay, an
-        encoding, residual blocks, dropout, early stopping or sgd given explicitly wins.
+        encoding, residual blocks, dropout, early stopping, sgd, covariate bins or the
+        input lasso given explicitly wins.
         """
         plain = self.optimizer == "adam" and self.encoding == "none" and not self.residual and not self.dropout
-        return not _has_covariates(inputs) and self.weight_decay is None and plain and not self.patience
+        raw = not _has_covariates(inputs) or (self.response == "smooth" and not self.feature_bins and not self.input_lasso)
+        return raw and self.weight_decay is None and plain and not self.patience
 
     def fits(self, inputs: list[InputSpec]) -> int:
-        """How many networks training fits: the model, plus two per inner fold when it chooses the response."""
-        return 1 + (len(RESPONSE_SETTINGS) * RESPONSE_FOLDS if self.chooses_response(inputs) else 0)
+        """How many fits training runs at most, each one bar's worth of epochs: the model, and when it chooses the
+        response, each response's inner folds (one fit for a response whose smoothness is chosen: its networks
+        train side by side, and its model among them, so no final fit follows when it wins)."""
+        if not self.chooses_response(inputs):
+            return 1
+        return 1 + sum(1 if self.settled(inputs, r).chooses_smoothness(inputs) else INNER_FOLDS for r in RESPONSE_SETTINGS)
 
     def settled(self, inputs: list[InputSpec], response: str | None = None) -> "TrainingConfig":
         """The config with every setting left open (None) filled in, for these inputs and this response.
 
-        A location-only map chooses its weight decay on inner folds (smoothness.py); when
-        it cannot (an encoding, sgd, ...), it gets none, as the clean generated maps want.
+        A location-only map and a smooth response choose their weight decay on inner folds
+        (smoothness.py); where they cannot (an encoding, sgd, ...), a location-only map gets
+        none, as the clean generated maps want, and a smooth response RESPONSE_SETTINGS'.
         Weight decay was measured for adam's decoupled decay; sgd's is an L2 penalty on
         another scale, so it stays 0 there unless given.
         """
@@ -209,7 +222,9 @@ class TrainingConfig:
             raise ValueError("choose the response (choose_response) before settling the config")
         else:
             defaults = dict(RESPONSE_SETTINGS[response])
-            if self.optimizer != "adam":
+            if response == "smooth" and replace(self, response=response).chooses_smoothness(inputs):
+                defaults = dict(SMOOTHNESS_SETTINGS)
+            elif self.optimizer != "adam":
                 defaults["weight_decay"] = 0.0
         filled = {name: value for name, value in defaults.items() if getattr(self, name) is None}
         return replace(self, response=response if covariates else self.response, **filled)

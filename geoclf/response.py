@@ -3,9 +3,11 @@
 Species answer some covariates with thresholds (deeper than 1 m: crayfish) and others
 smoothly (a little warmer, a little likelier). A network for thresholds sees binned
 inputs and is pushed to use few of them (the input lasso); one for smooth responses
-sees raw inputs under weight decay. Neither wins everywhere (benchmarks/model_selection.py),
-so by default training tries both on inner folds of the samples and keeps the one with
-the lower held-out log loss.
+sees raw inputs under a weight decay that it chooses itself on the same inner folds
+(smoothness.py), since no one decay suits every survey. Neither response wins
+everywhere (benchmarks/model_selection.py, benchmarks/real_data.py), so by default
+training tries both on inner folds of the samples and keeps the one with the lower
+held-out log loss.
 """
 
 from __future__ import annotations
@@ -15,35 +17,51 @@ from dataclasses import replace
 
 import torch
 
-from .config import RESPONSE_FOLDS, RESPONSE_SETTINGS, TrainingConfig
-from .fitting import fit_network
+from .config import INNER_FOLDS, RESPONSE_SETTINGS, TrainingConfig
+from .fitting import FitResult, fit_network
 from .splits import stratified_folds
 
 
 def choose_response(values, codes, classes: int, config: TrainingConfig, inputs, crs, on_epoch=None, fits: int = 0,
-                    groups=None) -> dict:
-    """Threshold or smooth: the response whose networks, fitted on RESPONSE_FOLDS stratified inner
-    folds of the training samples, give the lower log loss on the samples each one left out.
+                    groups=None, validation=None) -> tuple[dict, FitResult | None]:
+    """Threshold or smooth: the response whose networks, fitted on INNER_FOLDS stratified inner folds of the
+    training samples, give the lower log loss on the samples each one left out.
 
     Log loss rather than accuracy: it tells the two apart on a fold's few samples where
-    accuracy often ties (benchmarks/model_selection.py). Returns the choice and each response's loss.
+    accuracy often ties (benchmarks/model_selection.py). A response that chooses its
+    smoothness trains its inner networks and its model side by side (smoothness.py):
+    its loss is that of its best weight decay, and when it wins its model is returned
+    (with `validation` scored), so nothing is refitted. Returns the choice with each
+    response's loss, and that model or None.
     """
-    folds = stratified_folds(codes, RESPONSE_FOLDS, config.seed, groups)
-    losses, fit, started = {}, 0, time.perf_counter()
+    folds = stratified_folds(codes, INNER_FOLDS, config.seed, groups)  # the folds smoothness.py draws, too
+    scored = max(sum(len(left_out) for _, left_out in folds), 1)
+    losses, trained, fit, started = {}, {}, 0, time.perf_counter()
     for response in RESPONSE_SETTINGS:
-        settled = replace(config.settled(inputs, response), val_fraction=0.0, patience=0)
+        settled = config.settled(inputs, response)
+        if settled.chooses_smoothness(inputs):
+            fit += 1
+            trained[response] = fit_network(values, codes, classes, settled, inputs, crs, validation,
+                                            _fit_report(on_epoch, fit, fits), groups)
+            losses[response] = min(trained[response].metrics["smoothness_choice"]["log_loss"].values())
+            continue
+        settled = replace(settled, val_fraction=0.0, patience=0)
         total = 0.0
         for used, left_out in folds:
             fit += 1
-            report = None if on_epoch is None else (lambda record, fit=fit: on_epoch({**record, "fit": fit, "fits": fits}))
-            fitted = fit_network(values[used], codes[used], classes, settled, inputs, crs, None, report,
+            fitted = fit_network(values[used], codes[used], classes, settled, inputs, crs, None, _fit_report(on_epoch, fit, fits),
                                  None if groups is None else groups[used])
             logits = fitted.logits(values[left_out])
             truth = torch.from_numpy(codes[left_out]).long().to(fitted.device)
             total += float(torch.nn.functional.cross_entropy(logits, truth, reduction="sum"))
-        losses[response] = round(total / len(codes), 5)
+        losses[response] = round(total / scored, 5)
+    chosen = min(losses, key=losses.get)
     seconds = round(time.perf_counter() - started, 3)
-    return {"response": min(losses, key=losses.get), "inner_folds": RESPONSE_FOLDS, "log_loss": losses, "seconds": seconds}
+    return {"response": chosen, "inner_folds": INNER_FOLDS, "log_loss": losses, "seconds": seconds}, trained.get(chosen)
+
+
+def _fit_report(on_epoch, fit: int, fits: int):
+    return None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fit, "fits": fits}))
 
 
 def describe_response(training: dict, metrics: dict) -> str:

@@ -91,8 +91,9 @@ def train(
     """Fit an MLP to the samples' inputs (by default their coordinates); `on_epoch` receives each epoch's losses.
 
     Each record also says which fit it belongs to ("fit" of "fits": with --response auto
-    the inner-fold fits come first). Samples missing an input value are dropped and
-    counted in the model's metrics.
+    the inner-fold fits come first; when the smooth response wins, its model trained among
+    them, and a last record closes the count at "fits" - 1). Samples missing an input value
+    are dropped and counted in the model's metrics.
     """
     config.check()
     inputs = list(inputs) if inputs is not None else list(COORDINATE_INPUTS)
@@ -105,15 +106,19 @@ def train(
     train_x, train_y, train_groups, val_x, val_y = _split(values, codes, config.val_fraction, config.seed, groups)
     config = config.for_samples(len(train_x))  # every fit, inner ones too, runs the epochs the model's fit runs
 
-    choice = None
+    validation = (val_x, val_y) if val_x is not None else None
+    choice, fitted = None, None
     if config.chooses_response(inputs):
-        choice = choose_response(train_x, train_y, len(classes), config, inputs, samples.crs, on_epoch, fits, train_groups)
+        choice, fitted = choose_response(train_x, train_y, len(classes), config, inputs, samples.crs, on_epoch, fits,
+                                         train_groups, validation)
         config = config.settled(inputs, choice["response"])
     else:
         config = config.settled(inputs)
-    validation = (val_x, val_y) if val_x is not None else None
-    report = None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fits, "fits": fits}))
-    fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation, report, train_groups)
+    if fitted is None:
+        report = None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fits, "fits": fits}))
+        fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation, report, train_groups)
+    elif on_epoch is not None:  # the chosen response's model trained while choosing: no final fit, the progress ends here
+        on_epoch({**fitted.history[-1], "epochs": config.epochs, "fit": fits - 1, "fits": fits - 1})
 
     metrics = {
         "samples": int(len(values)),

@@ -16,6 +16,7 @@ from geoclf.datasets import HABITAT_FEATURES, habitat_samples
 from geoclf.encoding import Binning, Encoding
 from geoclf.inputs import COORDINATE_INPUTS, covariate_spec, describe_inputs
 from geoclf.network import Architecture
+from geoclf.smoothness import DECAYS
 from geoclf.point_values import input_values
 from geoclf.samples import Samples
 
@@ -85,13 +86,23 @@ def test_settings_follow_the_inputs_and_the_response():
     fixed = TrainingConfig(encoding="fourier").settled(coordinates)  # an encoding: no choice, the location settings
     assert not TrainingConfig(encoding="fourier").chooses_smoothness(coordinates)
     assert {name: getattr(fixed, name) for name in LOCATION_SETTINGS} == LOCATION_SETTINGS
-    for response, settings in RESPONSE_SETTINGS.items():
-        settled = TrainingConfig().settled(attribute, response)
-        assert settled.response == response and {name: getattr(settled, name) for name in settings} == settings
+    threshold = TrainingConfig().settled(attribute, "threshold")
+    assert threshold.response == "threshold" and not threshold.chooses_smoothness(attribute)
+    assert {name: getattr(threshold, name) for name in RESPONSE_SETTINGS["threshold"]} == RESPONSE_SETTINGS["threshold"]
+    smooth = TrainingConfig().settled(attribute, "smooth")  # raw inputs, the decay chosen as for x, y alone
+    assert smooth.response == "smooth" and smooth.chooses_smoothness(attribute)
+    assert {name: getattr(smooth, name) for name in SMOOTHNESS_SETTINGS} == SMOOTHNESS_SETTINGS
+    assert smooth.weight_decay is None and smooth.batch_size is None
+    for cannot_choose in ({"encoding": "fourier"}, {"dropout": 0.1}, {"patience": 5, "val_fraction": 0.2}):
+        fixed = TrainingConfig(**cannot_choose).settled(attribute, "smooth")
+        assert not fixed.chooses_smoothness(attribute)
+        assert {name: getattr(fixed, name) for name in RESPONSE_SETTINGS["smooth"]} == RESPONSE_SETTINGS["smooth"]
+    assert not TrainingConfig(feature_bins=16).settled(attribute, "smooth").chooses_smoothness(attribute)  # bins: no stack
     assert TrainingConfig(weight_decay=0.3).settled(attribute, "smooth").weight_decay == 0.3  # given: kept
     assert TrainingConfig(optimizer="sgd").settled(attribute, "smooth").weight_decay == 0.0  # measured for adam only
     assert TrainingConfig(response="smooth").fits(attribute) == 1 and TrainingConfig().fits(list(COORDINATE_INPUTS)) == 1
-    assert TrainingConfig().fits(attribute) == 7  # 2 responses x 3 inner folds, then the model
+    assert TrainingConfig().fits(attribute) == 5  # threshold on 3 inner folds, the smooth stack, then at most the model
+    assert TrainingConfig(weight_decay=0.3).fits(attribute) == 7  # a decay given: both responses on 3 inner folds
     with pytest.raises(GeoclfError, match="^response threshold describes the response to covariates or fields"):
         TrainingConfig(response="threshold").settled(list(COORDINATE_INPUTS))
 
@@ -109,7 +120,14 @@ def test_auto_response_chooses_thresholds_for_a_threshold_rule_and_smooth_for_ov
         assert choice["response"] == min(choice["log_loss"], key=choice["log_loss"].get)
         assert model.training["response"] == choice["response"]  # and the final model was trained for it
         assert model.architecture.binning.active == (choice["response"] == "threshold")
-        assert sorted({(r["fit"], r["fits"]) for r in fits}) == [(k, 7) for k in range(1, 8)]  # progress over all 7 fits
+        steps = list(dict.fromkeys((r["fit"], r["fits"]) for r in fits))  # in the order reported
+        assert steps[:4] == [(k, 5) for k in range(1, 5)]  # threshold's 3 inner folds, then the smooth stack
+        if choice["response"] == "threshold":
+            assert steps[4:] == [(5, 5)]  # then the model
+        else:  # the stack's chosen network is the model: nothing refitted, the decay recorded as if given
+            assert steps[4:] == [(4, 4)]
+            assert model.training["weight_decay"] == model.metrics["smoothness_choice"]["weight_decay"]
+        assert fits[-1]["fit"] == fits[-1]["fits"] and fits[-1]["epoch"] == fits[-1]["epochs"]  # the bar ends full
         assert len(model.history) == 40  # the history is the final model's alone
         chosen[name] = choice["response"]
     assert chosen == {"rule": "threshold", "clouds": "smooth"}, chosen
@@ -121,9 +139,15 @@ def test_train_reports_the_choice_and_info_shows_it(cli, tmp_path):
     model = tmp_path / "rule.geoclf"
     result = cli("train", samples, "--no-xy", "--features", "depth,warmth", "--epochs", "20", "-o", model, "--progress", "lines")
     assert result.code == 0, result.err
-    assert re.search(r"response: threshold, chosen by log loss on 3 inner folds in \d+\.\d s \(threshold \d", result.out), result.out
-    assert "progress: 100% choosing the response, then training" in result.err  # one bar over all 7 fits: 100% at the last
-    assert "response     threshold, chosen by log loss" in cli("info", model).out
+    said = re.search(r"response: (threshold|smooth), chosen by log loss on 3 inner folds in \d+\.\d s "
+                     r"\(threshold (\d\.\d+), smooth (\d\.\d+)\)", result.out)
+    assert said, result.out
+    losses = {"threshold": float(said[2]), "smooth": float(said[3])}
+    assert said[1] == min(losses, key=losses.get)  # the lower inner-fold log loss wins
+    # a smooth response chose its decay too, on the same folds, and its best rung is the response's loss
+    assert ("smoothness: weight decay" in result.out) == (said[1] == "smooth")
+    assert "progress: 100% choosing the response, then training" in result.err  # one bar over all 5 fits: 100% at the last
+    assert f"response     {said[1]}, chosen by log loss" in cli("info", model).out
 
 
 def test_input_sources_follow_the_encodings():
@@ -170,3 +194,31 @@ def test_bad_feature_bins(cli, tmp_path, spiral_gpkg):
         cli("train", spiral_gpkg, "--response", "smooth", "-o", tmp_path / "m.geoclf"), "--response smooth describes the response"
     )
     assert not (tmp_path / "m.geoclf").exists()
+
+
+def test_a_smooth_response_chooses_its_weight_decay_and_the_model_records_it(tmp_path):
+    clouds = Samples(habitat_samples(300, seed=4), "species")
+    inputs = describe_inputs(clouds.points, False, HABITAT_FEATURES)
+    model = train(clouds, TrainingConfig(epochs=20, response="smooth"), inputs=inputs)
+    choice = model.metrics["smoothness_choice"]
+    assert choice["weight_decay"] == min(DECAYS, key=lambda decay: choice["log_loss"][f"{decay:g}"])
+    assert model.training["weight_decay"] == choice["weight_decay"] and model.training["batch_size"] == choice["batch_size"]
+    assert not model.architecture.binning.active  # raw inputs
+    model.save(tmp_path / "clouds.geoclf")
+    loaded = Model.load(tmp_path / "clouds.geoclf")
+    assert loaded.training == model.training and loaded.metrics["smoothness_choice"] == choice
+    given = train(clouds, TrainingConfig(epochs=5, response="smooth", weight_decay=2.0), inputs=inputs)  # given: no ladder
+    assert "smoothness_choice" not in given.metrics
+    assert (given.training["weight_decay"], given.training["batch_size"]) == (2.0, 128)
+
+
+def test_auto_keeps_the_smooth_stacks_model_scored_and_calibrated_on_the_hold_out():
+    """When the smooth response wins, its model comes from the stack trained while choosing: it must still be
+    scored on the hold-out and calibrated there, as a model fitted after the choice is."""
+    clouds = Samples(habitat_samples(300, seed=4), "species")
+    model = train(clouds, TrainingConfig(epochs=20, val_fraction=0.2), inputs=describe_inputs(clouds.points, False, HABITAT_FEATURES))
+    assert model.metrics["response_choice"]["response"] == "smooth"
+    losses = model.metrics["response_choice"]["log_loss"]
+    assert losses["smooth"] == min(model.metrics["smoothness_choice"]["log_loss"].values())
+    assert model.metrics["val_samples"] == 60 and 0 < model.metrics["val_accuracy"] <= 1
+    assert "temperature" in model.metrics and len(model.history) == 20 and "val_loss" in model.history[-1]

@@ -435,10 +435,15 @@ def test_train_with_covariate_rasters_and_attribute_fields(provider, tmp_path):
     info = model_info(out)
     assert [(i["name"], i["kind"]) for i in info["inputs"]] == [("rain", "attribute"), ("depth", "covariate"), ("vegetation", "covariate")]
     assert info["metrics"]["dropped_samples"] > 0  # points under the vegetation raster's cloud
-    choice = info["metrics"]["response_choice"]  # left at auto: chosen on inner folds, and the pond follows thresholds
-    assert choice["response"] == info["training"]["response"] == "threshold", choice
-    assert info["training"]["input_lasso"] == 0.02 and info["training"]["weight_decay"] == 0.0  # the threshold settings
-    assert info["architecture"]["binning"]["columns"] == [1, 2]  # the constant 'rain' field stays a raw value
+    choice = info["metrics"]["response_choice"]  # left at auto: chosen on inner folds, by the lower log loss
+    assert choice["response"] == info["training"]["response"] == min(choice["log_loss"], key=choice["log_loss"].get), choice
+    training, binned = info["training"], info["architecture"]["binning"]["columns"]
+    if choice["response"] == "threshold":  # binned inputs under the input lasso
+        assert training["input_lasso"] == 0.02 and training["weight_decay"] == 0.0
+        assert binned == [1, 2]  # the constant 'rain' field stays a raw value
+    else:  # raw inputs, the weight decay chosen on the same inner folds and recorded as if given
+        assert training["input_lasso"] == 0.0 and not binned
+        assert training["weight_decay"] == info["metrics"]["smoothness_choice"]["weight_decay"]
 
 
 def test_predict_raster_with_confidence_masks_and_cog(provider, model_file, tmp_path):

@@ -16,9 +16,9 @@ from geoclf.datasets import HABITAT_FEATURES, habitat_samples
 from geoclf.encoding import Binning, Encoding
 from geoclf.inputs import COORDINATE_INPUTS, covariate_spec, describe_inputs
 from geoclf.network import Architecture
-from geoclf.smoothness import DECAYS
 from geoclf.point_values import input_values
 from geoclf.samples import Samples
+from geoclf.smoothness import DECAYS
 
 
 def threshold_table(count: int, seed: int) -> gpd.GeoDataFrame:
@@ -146,7 +146,7 @@ def test_train_reports_the_choice_and_info_shows_it(cli, tmp_path):
     assert said[1] == min(losses, key=losses.get)  # the lower inner-fold log loss wins
     # a smooth response chose its decay too, on the same folds, and its best rung is the response's loss
     assert ("smoothness: weight decay" in result.out) == (said[1] == "smooth")
-    assert "progress: 100% choosing the response, then training" in result.err  # one bar over all 5 fits: 100% at the last
+    assert "progress: 100% choosing the response, then training" in result.err  # one bar over every fit run: 100% at the last
     assert f"response     {said[1]}, chosen by log loss" in cli("info", model).out
 
 

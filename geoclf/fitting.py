@@ -78,6 +78,11 @@ def fit_temperature(logits: torch.Tensor, truth: torch.Tensor) -> float:
     return float(np.exp(minimize_scalar(nll, bounds=(-4.0, 4.0), method="bounded").x))
 
 
+def tag_records(on_epoch, **fields):
+    """`on_epoch` with `fields` added to every record (which fit it is, of how many; the epochs), or None without one."""
+    return None if on_epoch is None else (lambda record: on_epoch({**record, **fields}))
+
+
 def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None,
                 groups=None) -> FitResult:
     """One network (with its scaler and encodings) fitted to input values under a settled config (its epochs too,
@@ -112,8 +117,8 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
         validation = (vx, vy)
 
     started = time.perf_counter()
+    report = tag_records(on_epoch, epochs=config.epochs)
     if config.chooses_smoothness(inputs):
-        report = None if on_epoch is None else (lambda record: on_epoch({**record, "epochs": config.epochs}))
         network, history, choice = choose_smoothness(x, y, classes, architecture, config, report, validation, groups)
         network = network.to(device)
         metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history), "smoothness_choice": choice}
@@ -143,8 +148,8 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
             if record["val_loss"] < best["loss"]:
                 best = {"loss": record["val_loss"], "epoch": epoch, "state": copy.deepcopy(network.state_dict())}
         history.append(record)
-        if on_epoch is not None:
-            on_epoch({**record, "epochs": config.epochs})
+        if report is not None:
+            report(record)
         if config.patience and epoch - best["epoch"] >= config.patience:
             break
     metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history)}

@@ -18,7 +18,7 @@ from dataclasses import replace
 import torch
 
 from .config import INNER_FOLDS, RESPONSE_SETTINGS, TrainingConfig
-from .fitting import FitResult, fit_network
+from .fitting import FitResult, fit_network, tag_records
 from .splits import stratified_folds
 
 
@@ -42,15 +42,15 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
         if settled.chooses_smoothness(inputs):
             fit += 1
             trained[response] = fit_network(values, codes, classes, settled, inputs, crs, validation,
-                                            _fit_report(on_epoch, fit, fits), groups)
+                                            tag_records(on_epoch, fit=fit, fits=fits), groups)
             losses[response] = min(trained[response].metrics["smoothness_choice"]["log_loss"].values())
             continue
         settled = replace(settled, val_fraction=0.0, patience=0)
         total = 0.0
         for used, left_out in folds:
             fit += 1
-            fitted = fit_network(values[used], codes[used], classes, settled, inputs, crs, None, _fit_report(on_epoch, fit, fits),
-                                 None if groups is None else groups[used])
+            fitted = fit_network(values[used], codes[used], classes, settled, inputs, crs, None,
+                                 tag_records(on_epoch, fit=fit, fits=fits), None if groups is None else groups[used])
             logits = fitted.logits(values[left_out])
             truth = torch.from_numpy(codes[left_out]).long().to(fitted.device)
             total += float(torch.nn.functional.cross_entropy(logits, truth, reduction="sum"))
@@ -58,10 +58,6 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
     chosen = min(losses, key=losses.get)
     seconds = round(time.perf_counter() - started, 3)
     return {"response": chosen, "inner_folds": INNER_FOLDS, "log_loss": losses, "seconds": seconds}, trained.get(chosen)
-
-
-def _fit_report(on_epoch, fit: int, fits: int):
-    return None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fit, "fits": fits}))
 
 
 def describe_response(training: dict, metrics: dict) -> str:

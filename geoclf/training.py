@@ -18,7 +18,7 @@ from .colors import colors_for
 from .config import TrainingConfig
 from .crs import points_extent
 from .errors import GeoclfError, RareClassWarning, warn
-from .fitting import fit_network
+from .fitting import fit_network, tag_records
 from .inputs import COORDINATE_INPUTS, InputSpec
 from .model import Model
 from .point_values import coordinates, input_values
@@ -115,8 +115,8 @@ def train(
     else:
         config = config.settled(inputs)
     if fitted is None:
-        report = None if on_epoch is None else (lambda record: on_epoch({**record, "fit": fits, "fits": fits}))
-        fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation, report, train_groups)
+        fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation,
+                             tag_records(on_epoch, fit=fits, fits=fits), train_groups)
     elif on_epoch is not None:  # the chosen response's model trained while choosing: no final fit, the progress ends here
         on_epoch({**fitted.history[-1], "epochs": config.epochs, "fit": fits - 1, "fits": fits - 1})
 

@@ -39,7 +39,7 @@ from .settings import check_settings, setting
 # A smooth response chooses its weight decay and batch on inner folds (SMOOTHNESS_SETTINGS) where it can; these
 # are its settings where it cannot (an encoding, sgd, dropout, ...).
 RESPONSE_SETTINGS = {
-    "threshold": {"feature_bins": 32, "input_lasso": 0.02, "weight_decay": 0.0, "batch_size": 32},
+    "threshold": {"feature_bins": 32, "input_lasso": 0.02, "weight_decay": 0.0},  # batches: network_stack.stack_batch_size
     "smooth": {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 2.0, "batch_size": 128},
 }
 LOCATION_SETTINGS = {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 0.0, "batch_size": 32}  # coordinates only
@@ -94,8 +94,9 @@ class TrainingConfig:
         "Epochs", minimum=1, maximum=MAX_EPOCHS, advanced=False,
     )
     batch_size: int | None = setting(
-        None, "Samples per step. Default: 32 (128 for a smooth response that cannot choose its weight decay); where the "
-        "weight decay is chosen on inner folds, enough for at most 4,000 steps per network.",
+        None, "Samples per step. Default: 32, or enough for at most 4,000 steps per network where that is more (for the "
+        "threshold response, and where the weight decay is chosen on inner folds); 32 for x, y alone and 128 for a smooth "
+        "response where the weight decay cannot be chosen.",
         "Batch size", minimum=1,
     )
     lr_schedule: str = setting(
@@ -180,25 +181,32 @@ class TrainingConfig:
         """Whether training will try both responses first (auto, with covariates or attributes among the inputs)."""
         return self.response == "auto" and _has_covariates(inputs)
 
+    def trains_as_stack(self) -> bool:
+        """Whether this network can train side by side with its inner-fold twins (network_stack.py): the plain
+        network under adam. Dropout, residual blocks, an encoding, early stopping or sgd train one network at a time."""
+        return self.optimizer == "adam" and self.encoding == "none" and not self.residual and not self.dropout and not self.patience
+
     def chooses_smoothness(self, inputs: list[InputSpec]) -> bool:
         """Whether training will choose the weight decay on inner folds (smoothness.py): for a coordinate-only map,
         and for a smooth response to covariates on raw inputs.
 
-        Only for the plain network the ladder was measured on: a weight decay, an
-        encoding, residual blocks, dropout, early stopping, sgd, covariate bins or the
-        input lasso given explicitly wins.
+        Only for the plain network the ladder was measured on (trains_as_stack): a weight
+        decay, covariate bins or the input lasso given explicitly wins.
         """
-        plain = self.optimizer == "adam" and self.encoding == "none" and not self.residual and not self.dropout
         raw = not _has_covariates(inputs) or (self.response == "smooth" and not self.feature_bins and not self.input_lasso)
-        return raw and self.weight_decay is None and plain and not self.patience
+        return raw and self.weight_decay is None and self.trains_as_stack()
 
     def fits(self, inputs: list[InputSpec]) -> int:
-        """How many fits training runs at most, each one bar's worth of epochs: the model, and when it chooses the
-        response, each response's inner folds (one fit for a response whose smoothness is chosen: its networks
-        train side by side, and its model among them, so no final fit follows when it wins)."""
+        """How many fits training runs at most, each one bar's worth of epochs.
+
+        One, unless it chooses the response: then each response is scored on inner folds,
+        in one fit where its networks train as a stack (its model among them, so no final
+        fit follows when it wins), else in INNER_FOLDS fits and a final one.
+        """
         if not self.chooses_response(inputs):
             return 1
-        return 1 + sum(1 if self.settled(inputs, r).chooses_smoothness(inputs) else INNER_FOLDS for r in RESPONSE_SETTINGS)
+        stacked = [self.settled(inputs, r).trains_as_stack() for r in RESPONSE_SETTINGS]
+        return sum(1 if s else INNER_FOLDS for s in stacked) + (not all(stacked))
 
     def settled(self, inputs: list[InputSpec], response: str | None = None) -> "TrainingConfig":
         """The config with every setting left open (None) filled in, for these inputs and this response.

@@ -3,8 +3,9 @@
 Beyond the plain loop: each epoch scored on a stratified hold-out when there is one,
 early stopping that keeps the best epoch's weights, a temperature fitted on the
 hold-out so that probabilities are calibrated (Guo et al. 2017), balanced class weights
-for rare species, and the input lasso of the threshold response. A coordinate-only
-map whose smoothness is left open trains as a stack of networks instead (smoothness.py).
+for rare species, and the input lasso of the threshold response. A network scored on
+inner folds while it trains (a map whose smoothness is left open, a response being
+chosen) trains in a stack with its inner-fold twins instead (network_stack.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -23,7 +25,8 @@ from .encoding import Binning, Encoding, spherical_spread
 from .errors import GeoclfError, SettingError
 from .inputs import InputSpec, Scaler
 from .network import Architecture, resolve_device
-from .smoothness import choose_smoothness
+from .network_stack import Rung, fit_on_inner_folds, stack_batch_size
+from .smoothness import LADDER, smoothness_choice
 
 OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
@@ -83,12 +86,33 @@ def tag_records(on_epoch, **fields):
     return None if on_epoch is None else (lambda record: on_epoch({**record, **fields}))
 
 
+@contextmanager
+def flushing_denormals():
+    """Floats below 1e-38 read as zero while training.
+
+    Weight decay and the input lasso shrink unused weights towards zero, into the
+    denormal range, where a CPU computes many times slower: the smoothness ladder's
+    stack took twice as long in its late epochs. Flushed to zero they change no
+    prediction. The switch is torch's, process-wide, so it is turned off again after.
+    """
+    switched = torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        if switched:
+            torch.set_flush_denormal(False)
+
+
+@flushing_denormals()
 def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, crs, validation=None, on_epoch=None,
-                groups=None) -> FitResult:
+                groups=None, inner_folds: bool = False) -> FitResult:
     """One network (with its scaler and encodings) fitted to input values under a settled config (its epochs too,
     settled for the survey by training.train): the loop itself.
 
-    `groups` (the training polygon of each sample) keep a polygon whole in the inner folds that choose the smoothness.
+    A network whose config chooses its smoothness, or that is asked for its `inner_folds`
+    loss (response.py), trains side by side with its inner-fold twins (network_stack.py)
+    and records that loss ("inner_fold_log_loss"). `groups` (the training polygon of each
+    sample) keep a polygon whole in those inner folds.
 
     With `validation` (values, codes) each epoch is scored on it; early stopping then
     keeps the best epoch's weights, and a temperature is fitted on it (when calibrating).
@@ -118,11 +142,18 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
 
     started = time.perf_counter()
     report = tag_records(on_epoch, epochs=config.epochs)
-    if config.chooses_smoothness(inputs):
-        network, history, choice = choose_smoothness(x, y, classes, architecture, config, report, validation, groups)
-        network = network.to(device)
-        metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history), "smoothness_choice": choice}
-        return _finish(network, architecture, scaler, history, history[-1], x, y, loss_fn, validation, config, metrics, device)
+    if inner_folds and not config.trains_as_stack():
+        raise ValueError("only a network that trains as a stack is scored on inner folds within its fit")
+    if config.chooses_smoothness(inputs) or inner_folds:
+        rungs = LADDER if config.chooses_smoothness(inputs) else (Rung(config.weight_decay, config.input_lasso),)
+        stacked = fit_on_inner_folds(x, y, classes, architecture, config, rungs, report, validation, groups)
+        history = stacked.history
+        metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history),
+                   "batch_size": stacked.batch_size, "inner_fold_log_loss": round(stacked.losses[stacked.chosen], 5)}
+        if len(rungs) > 1:
+            metrics["smoothness_choice"] = smoothness_choice(stacked)
+        return _finish(stacked.network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
+                       config, metrics, device)
 
     network = architecture.build().to(device)
     optimizer = OPTIMIZER_CLASSES[config.optimizer](network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -131,10 +162,11 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     shuffler = torch.Generator().manual_seed(config.seed)
     history: list[dict] = []
     best = {"loss": float("inf"), "epoch": 0, "state": None}
+    batch_size = config.batch_size or stack_batch_size(len(x), config.epochs, 32)  # left open: as a stack's
     for epoch in range(1, config.epochs + 1):
         network.train()
         total = 0.0
-        for batch in torch.randperm(len(x), generator=shuffler).to(device).split(config.batch_size):
+        for batch in torch.randperm(len(x), generator=shuffler).to(device).split(batch_size):
             optimizer.zero_grad()
             loss = loss_fn(network(x[batch]), y[batch])
             (loss + penalty() if penalty else loss).backward()
@@ -152,7 +184,7 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
             report(record)
         if config.patience and epoch - best["epoch"] >= config.patience:
             break
-    metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history)}
+    metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history), "batch_size": batch_size}
     kept = history[-1]
     if config.patience and best["state"] is not None:  # early stopping keeps the epoch that did best on the hold-out
         network.load_state_dict(best["state"])

@@ -28,22 +28,24 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
     training samples, give the lower log loss on the samples each one left out.
 
     Log loss rather than accuracy: it tells the two apart on a fold's few samples where
-    accuracy often ties (benchmarks/model_selection.py). A response that chooses its
-    smoothness trains its inner networks and its model side by side (smoothness.py):
-    its loss is that of its best weight decay, and when it wins its model is returned
-    (with `validation` scored), so nothing is refitted. Returns the choice with each
-    response's loss, and that model or None.
+    accuracy often ties (benchmarks/model_selection.py). A response whose network trains
+    as a stack (the plain network under adam) trains its inner networks and its model
+    side by side (network_stack.py): its loss is that of its best rung (for the smooth
+    response, its best weight decay), and when it wins its model is returned (with
+    `validation` scored), so nothing is refitted. Any other takes INNER_FOLDS fits, and
+    training fits its model after. Returns the choice (each response's loss, the fits
+    run) and the winner's model or None.
     """
-    folds = stratified_folds(codes, INNER_FOLDS, config.seed, groups)  # the folds smoothness.py draws, too
+    folds = stratified_folds(codes, INNER_FOLDS, config.seed, groups)  # the folds network_stack.py draws, too
     scored = max(sum(len(left_out) for _, left_out in folds), 1)
     losses, trained, fit, started = {}, {}, 0, time.perf_counter()
     for response in RESPONSE_SETTINGS:
         settled = config.settled(inputs, response)
-        if settled.chooses_smoothness(inputs):
+        if settled.trains_as_stack():
             fit += 1
             trained[response] = fit_network(values, codes, classes, settled, inputs, crs, validation,
-                                            tag_records(on_epoch, fit=fit, fits=fits), groups)
-            losses[response] = min(trained[response].metrics["smoothness_choice"]["log_loss"].values())
+                                            tag_records(on_epoch, fit=fit, fits=fits), groups, inner_folds=True)
+            losses[response] = trained[response].metrics["inner_fold_log_loss"]
             continue
         settled = replace(settled, val_fraction=0.0, patience=0)
         total = 0.0
@@ -57,7 +59,8 @@ def choose_response(values, codes, classes: int, config: TrainingConfig, inputs,
         losses[response] = round(total / scored, 5)
     chosen = min(losses, key=losses.get)
     seconds = round(time.perf_counter() - started, 3)
-    return {"response": chosen, "inner_folds": INNER_FOLDS, "log_loss": losses, "seconds": seconds}, trained.get(chosen)
+    choice = {"response": chosen, "inner_folds": INNER_FOLDS, "log_loss": losses, "seconds": seconds, "fits": fit}
+    return choice, trained.get(chosen)
 
 
 def describe_response(training: dict, metrics: dict) -> str:

@@ -9,6 +9,7 @@ chosen recorded. The settings and their checks live in config.py.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Callable
 
@@ -91,10 +92,11 @@ def train(
     """Fit an MLP to the samples' inputs (by default their coordinates); `on_epoch` receives each epoch's losses.
 
     Each record also says which fit it belongs to ("fit" of "fits": with --response auto
-    the inner-fold fits come first; when the smooth response wins, its model trained among
-    them, and a last record closes the count at "fits" - 1). Samples missing an input value
+    the inner-fold fits come first; when the winning response's model trained among them,
+    a last record closes the count at the fits run). Samples missing an input value
     are dropped and counted in the model's metrics.
     """
+    started = time.perf_counter()
     config.check()
     inputs = list(inputs) if inputs is not None else list(COORDINATE_INPUTS)
     fits = config.fits(inputs)
@@ -118,7 +120,7 @@ def train(
         fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation,
                              tag_records(on_epoch, fit=fits, fits=fits), train_groups)
     elif on_epoch is not None:  # the chosen response's model trained while choosing: no final fit, the progress ends here
-        on_epoch({**fitted.history[-1], "epochs": config.epochs, "fit": fits - 1, "fits": fits - 1})
+        on_epoch({**fitted.history[-1], "epochs": config.epochs, "fit": choice["fits"], "fits": choice["fits"]})
 
     metrics = {
         "samples": int(len(values)),
@@ -128,12 +130,13 @@ def train(
         "train_class_counts": {name: int(n) for name, n in zip(classes, np.bincount(train_y, minlength=len(classes)))},
         **({"training_areas": int(len(np.unique(groups)))} if groups is not None else {}),
         **fitted.metrics,
+        "seconds": round(time.perf_counter() - started, 3),  # all of training, the response's choice included
     }
     if choice is not None:
         metrics["response_choice"] = choice
-    smoothness = fitted.metrics.get("smoothness_choice")
-    if smoothness is not None:  # the model file records what was chosen, as if it had been given
-        config = replace(config, weight_decay=smoothness["weight_decay"], batch_size=smoothness["batch_size"])
+    smoothness = fitted.metrics.get("smoothness_choice")  # the model file records what was chosen, as if it had been given
+    chosen = {"weight_decay": smoothness["weight_decay"]} if smoothness is not None else {}
+    config = replace(config, batch_size=fitted.metrics["batch_size"], **chosen)
     kept_xy = coordinates(samples.points[valid])
     return Model(
         network=fitted.network.cpu().eval(),

@@ -14,8 +14,10 @@ from geoclf import GeoclfError, Model, TrainingConfig, train
 from geoclf.config import LOCATION_SETTINGS, RESPONSE_SETTINGS, SMOOTHNESS_SETTINGS
 from geoclf.datasets import HABITAT_FEATURES, habitat_samples
 from geoclf.encoding import Binning, Encoding
+from geoclf.fitting import _input_lasso, flushing_denormals
 from geoclf.inputs import COORDINATE_INPUTS, covariate_spec, describe_inputs
 from geoclf.network import Architecture
+from geoclf.network_stack import NetworkStack, input_encoder, lasso_penalty
 from geoclf.point_values import input_values
 from geoclf.samples import Samples
 from geoclf.smoothness import DECAYS
@@ -89,6 +91,7 @@ def test_settings_follow_the_inputs_and_the_response():
     threshold = TrainingConfig().settled(attribute, "threshold")
     assert threshold.response == "threshold" and not threshold.chooses_smoothness(attribute)
     assert {name: getattr(threshold, name) for name in RESPONSE_SETTINGS["threshold"]} == RESPONSE_SETTINGS["threshold"]
+    assert threshold.batch_size is None  # left to the step budget, as a stack's
     smooth = TrainingConfig().settled(attribute, "smooth")  # raw inputs, the decay chosen as for x, y alone
     assert smooth.response == "smooth" and smooth.chooses_smoothness(attribute)
     assert {name: getattr(smooth, name) for name in SMOOTHNESS_SETTINGS} == SMOOTHNESS_SETTINGS
@@ -101,8 +104,11 @@ def test_settings_follow_the_inputs_and_the_response():
     assert TrainingConfig(weight_decay=0.3).settled(attribute, "smooth").weight_decay == 0.3  # given: kept
     assert TrainingConfig(optimizer="sgd").settled(attribute, "smooth").weight_decay == 0.0  # measured for adam only
     assert TrainingConfig(response="smooth").fits(attribute) == 1 and TrainingConfig().fits(list(COORDINATE_INPUTS)) == 1
-    assert TrainingConfig().fits(attribute) == 5  # threshold on 3 inner folds, the smooth stack, then at most the model
-    assert TrainingConfig(weight_decay=0.3).fits(attribute) == 7  # a decay given: both responses on 3 inner folds
+    assert TrainingConfig().fits(attribute) == 2  # each response's stack, its model among its networks
+    assert TrainingConfig(weight_decay=0.3).fits(attribute) == 2  # a decay given: one rung per stack
+    assert TrainingConfig(dropout=0.1).fits(attribute) == 7  # no stack: each response on 3 inner folds, then the model
+    assert TrainingConfig().settled(attribute, "threshold").trains_as_stack()
+    assert not TrainingConfig(optimizer="sgd").settled(attribute, "threshold").trains_as_stack()
     with pytest.raises(GeoclfError, match="^response threshold describes the response to covariates or fields"):
         TrainingConfig(response="threshold").settled(list(COORDINATE_INPUTS))
 
@@ -121,11 +127,9 @@ def test_auto_response_chooses_thresholds_for_a_threshold_rule_and_smooth_for_ov
         assert model.training["response"] == choice["response"]  # and the final model was trained for it
         assert model.architecture.binning.active == (choice["response"] == "threshold")
         steps = list(dict.fromkeys((r["fit"], r["fits"]) for r in fits))  # in the order reported
-        assert steps[:4] == [(k, 5) for k in range(1, 5)]  # threshold's 3 inner folds, then the smooth stack
-        if choice["response"] == "threshold":
-            assert steps[4:] == [(5, 5)]  # then the model
-        else:  # the stack's chosen network is the model: nothing refitted, the decay recorded as if given
-            assert steps[4:] == [(4, 4)]
+        assert steps == [(1, 2), (2, 2)]  # the threshold stack, then the smooth one; the winner's model is among them
+        assert model.metrics["inner_fold_log_loss"] == choice["log_loss"][choice["response"]]  # nothing refitted
+        if choice["response"] == "smooth":  # the decay recorded as if given
             assert model.training["weight_decay"] == model.metrics["smoothness_choice"]["weight_decay"]
         assert fits[-1]["fit"] == fits[-1]["fits"] and fits[-1]["epoch"] == fits[-1]["epochs"]  # the bar ends full
         assert len(model.history) == 40  # the history is the final model's alone
@@ -222,3 +226,69 @@ def test_auto_keeps_the_smooth_stacks_model_scored_and_calibrated_on_the_hold_ou
     assert losses["smooth"] == min(model.metrics["smoothness_choice"]["log_loss"].values())
     assert model.metrics["val_samples"] == 60 and 0 < model.metrics["val_accuracy"] <= 1
     assert "temperature" in model.metrics and len(model.history) == 20 and "val_loss" in model.history[-1]
+
+
+def test_a_binned_member_taken_out_of_the_stack_computes_what_it_did_inside():
+    """The threshold response's stack sees the binned inputs, computed once; its model bins them itself."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(60, 3)).astype(np.float32)
+    architecture = Architecture(3, (16,), 2, binning=Binning.fit(values, (1, 2), 8))
+    encoded = input_encoder(architecture)(torch.from_numpy(values))
+    assert encoded.shape == (60, architecture.binning.width(3))
+    stack = NetworkStack(4, [encoded.shape[1], 16, 2], "relu", torch.Generator().manual_seed(0))
+    inside = stack(encoded.expand(4, -1, -1))
+    for member in (0, 3):
+        torch.testing.assert_close(stack.extract(member, architecture)(torch.from_numpy(values)), inside[member])
+
+
+def test_the_stacks_input_lasso_is_each_members_own():
+    """Per member, the lasso the stack adds is the one fitting.py adds to that network alone."""
+    values = np.random.default_rng(1).normal(size=(40, 3)).astype(np.float32)
+    architecture = Architecture(3, (8,), 2, binning=Binning.fit(values, (1, 2), 4))
+    stack = NetworkStack(3, [architecture.binning.width(3), 8, 2], "relu", torch.Generator().manual_seed(0))
+    strengths = torch.tensor([0.0, 0.02, 0.5])
+    penalty = lasso_penalty(stack.weights[0], architecture.input_sources(), strengths)
+    alone = [_input_lasso(stack.extract(m, architecture), architecture, float(s)) for m, s in enumerate(strengths)]
+    expected = sum(float(each().detach()) for each in alone if each is not None)
+    assert float(penalty().detach()) == pytest.approx(expected, rel=1e-5) and expected > 0
+    assert lasso_penalty(stack.weights[0], architecture.input_sources(), torch.zeros(3)) is None
+
+
+def test_auto_keeps_the_threshold_stacks_model_scored_on_the_hold_out():
+    """A threshold rule: the threshold stack's all-samples network is the model, binned, scored and calibrated."""
+    rule = Samples(threshold_table(200, 5), "species")
+    model = train(rule, TrainingConfig(epochs=30, val_fraction=0.2), inputs=describe_inputs(rule.points, False, ("depth", "warmth")))
+    choice = model.metrics["response_choice"]
+    assert choice["response"] == "threshold" and choice["fits"] == 2
+    assert model.metrics["seconds"] >= choice["seconds"]  # all of training, the choice included
+    assert model.metrics["inner_fold_log_loss"] == choice["log_loss"]["threshold"]
+    assert model.architecture.binning.active and model.training["batch_size"] == 32
+    assert model.metrics["val_samples"] == 40 and model.metrics["val_accuracy"] > 0.8 and "temperature" in model.metrics
+    assert len(model.history) == 30 and "val_loss" in model.history[-1]
+
+
+def test_a_network_that_cannot_stack_chooses_on_inner_fold_fits_then_fits_its_model():
+    rule = Samples(threshold_table(90, 6), "species")
+    records = []
+    model = train(rule, TrainingConfig(epochs=3, dropout=0.1), on_epoch=records.append,
+                  inputs=describe_inputs(rule.points, False, ("depth", "warmth")))
+    steps = list(dict.fromkeys((r["fit"], r["fits"]) for r in records))
+    assert steps == [(k, 7) for k in range(1, 8)]  # 3 inner fits per response, then the model
+    assert model.metrics["response_choice"]["fits"] == 6 and "inner_fold_log_loss" not in model.metrics
+    assert model.training["response"] == model.metrics["response_choice"]["response"]
+
+
+def test_training_flushes_denormal_floats_and_leaves_the_switch_off():
+    tiny = torch.tensor([1e-39])  # below float32's smallest normal number
+    with flushing_denormals():
+        assert float(tiny * 1.0) == 0.0
+    assert float(tiny * 1.0) > 0.0
+
+
+def test_the_threshold_responses_batches_grow_so_that_training_stays_within_the_step_budget():
+    rule = Samples(threshold_table(700, 7), "species")
+    inputs = describe_inputs(rule.points, False, ("depth", "warmth"))
+    model = train(rule, TrainingConfig(response="threshold"), inputs=inputs)  # 200 epochs of 700: 35 a batch, 4000 steps
+    assert model.training["batch_size"] == model.metrics["batch_size"] == 35
+    given = train(rule, TrainingConfig(response="threshold", epochs=2, batch_size=64), inputs=inputs)
+    assert given.training["batch_size"] == 64

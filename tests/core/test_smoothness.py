@@ -10,23 +10,19 @@ from geoclf.model import Model
 from geoclf.network import Architecture
 from geoclf.point_values import coordinates
 from geoclf.samples import Samples
-from geoclf.smoothness import (
-    DECAYS,
-    INNER_FOLDS,
-    NetworkStack,
-    StackPlan,
-    stack_batch_size,
-)
+from geoclf.config import INNER_FOLDS
+from geoclf.network_stack import NetworkStack, StackPlan, stack_batch_size
+from geoclf.smoothness import DECAYS, LADDER
 
 
 def test_the_plan_trains_each_decay_on_each_inner_fold_and_on_everything():
     codes = np.repeat([0, 1, 2], [30, 20, 2])
-    plan = StackPlan.for_samples(codes, seed=0)
-    assert len(plan.decays) == len(DECAYS) * (INNER_FOLDS + 1)
-    for decay in DECAYS:
-        assert plan.masks[plan.member(decay, -1)].all()
+    plan = StackPlan.for_samples(codes, LADDER, seed=0)
+    assert len(plan.rungs) == len(LADDER) * (INNER_FOLDS + 1)
+    for rung in LADDER:
+        assert plan.masks[plan.member(rung, -1)].all()
         for fold in range(INNER_FOLDS):
-            mask = plan.masks[plan.member(decay, fold)].numpy()
+            mask = plan.masks[plan.member(rung, fold)].numpy()
             assert np.array_equal(mask, plan.inner != fold)
             assert set(codes[mask]) == {0, 1, 2}  # the 2-sample class is in every network's training part
     assert set(plan.inner[codes == 2]) == {-1}

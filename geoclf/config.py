@@ -37,7 +37,7 @@ from .settings import check_settings, setting
 
 # The settings each response stands for; an option given explicitly overrides them (benchmarks/model_selection.py).
 # A smooth response chooses its weight decay and batch on inner folds (SMOOTHNESS_SETTINGS) where it can; these
-# are its settings where it cannot (an encoding, sgd, dropout, ...).
+# are its settings where it cannot (sgd, dropout, ...).
 RESPONSE_SETTINGS = {
     "threshold": {"feature_bins": 32, "input_lasso": 0.02, "weight_decay": 0.0},  # batches: network_stack.stack_batch_size
     "smooth": {"feature_bins": 0, "input_lasso": 0.0, "weight_decay": 2.0, "batch_size": 128},
@@ -131,7 +131,7 @@ class TrainingConfig:
     )
     weight_decay: float | None = setting(
         None, "Decoupled weight decay (AdamW) or L2 (sgd). Default: chosen on 3 inner folds for a map from x, y alone "
-        "and for a smooth response (2 where it cannot be chosen: an encoding, dropout, residual blocks, early stopping); else 0.",
+        "and for a smooth response (2 where it cannot be chosen: sgd, dropout, residual blocks, early stopping); else 0.",
         "Weight decay", minimum=0,
     )
     feature_bins: int | None = setting(
@@ -182,16 +182,17 @@ class TrainingConfig:
         return self.response == "auto" and _has_covariates(inputs)
 
     def trains_as_stack(self) -> bool:
-        """Whether this network can train side by side with its inner-fold twins (network_stack.py): the plain
-        network under adam. Dropout, residual blocks, an encoding, early stopping or sgd train one network at a time."""
-        return self.optimizer == "adam" and self.encoding == "none" and not self.residual and not self.dropout and not self.patience
+        """Whether this network can train side by side with its inner-fold twins (network_stack.py): linear layers
+        under adam, a location encoding or binning in front computed once. Dropout, residual blocks, early stopping
+        or sgd train one network at a time."""
+        return self.optimizer == "adam" and not self.residual and not self.dropout and not self.patience
 
     def chooses_smoothness(self, inputs: list[InputSpec]) -> bool:
         """Whether training will choose the weight decay on inner folds (smoothness.py): for a coordinate-only map,
         and for a smooth response to covariates on raw inputs.
 
-        Only for the plain network the ladder was measured on (trains_as_stack): a weight
-        decay, covariate bins or the input lasso given explicitly wins.
+        Only for networks that train as a stack (trains_as_stack), a location encoding
+        included: a weight decay, covariate bins or the input lasso given explicitly wins.
         """
         raw = not _has_covariates(inputs) or (self.response == "smooth" and not self.feature_bins and not self.input_lasso)
         return raw and self.weight_decay is None and self.trains_as_stack()
@@ -212,7 +213,7 @@ class TrainingConfig:
         """The config with every setting left open (None) filled in, for these inputs and this response.
 
         A location-only map and a smooth response choose their weight decay on inner folds
-        (smoothness.py); where they cannot (an encoding, sgd, ...), a location-only map gets
+        (smoothness.py); where they cannot (sgd, dropout, ...), a location-only map gets
         none, as the clean generated maps want, and a smooth response RESPONSE_SETTINGS'.
         Weight decay was measured for adam's decoupled decay; sgd's is an L2 penalty on
         another scale, so it stays 0 there unless given.

@@ -9,8 +9,9 @@ of batched matrix products instead: one loop, one progress bar, a few times the 
 a single network on two cores. The winning rung's all-samples network is the model;
 nothing is refitted.
 
-The stack trains the plain network (adam, no dropout or residual blocks). The
-architecture's input encodings (binning) are computed once, in front of it.
+The stack trains linear layers and an activation (adam, no dropout or residual
+blocks). The architecture's input encodings (a location encoding, binning) are fixed
+functions of the inputs: they are computed once, in front of it.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ class NetworkStack(nn.Module):
 
 
 def input_encoder(architecture: Architecture) -> nn.Sequential:
-    """The architecture's modules in front of its first linear layer (binning): the stack sees their output."""
+    """The architecture's modules in front of its first linear layer (location encoding, binning): the stack sees
+    their output."""
     layers = []
     for module in architecture.build():
         if isinstance(module, nn.Linear):

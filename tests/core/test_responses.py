@@ -85,8 +85,11 @@ def test_settings_follow_the_inputs_and_the_response():
     assert TrainingConfig().chooses_smoothness(coordinates)
     assert {name: getattr(chosen, name) for name in SMOOTHNESS_SETTINGS} == SMOOTHNESS_SETTINGS
     assert chosen.weight_decay is None and chosen.batch_size is None
-    fixed = TrainingConfig(encoding="fourier").settled(coordinates)  # an encoding: no choice, the location settings
-    assert not TrainingConfig(encoding="fourier").chooses_smoothness(coordinates)
+    # an encoding is computed in front of the stack, so its decay is chosen too; sgd's is not: the location settings
+    assert TrainingConfig(encoding="fourier").chooses_smoothness(coordinates)
+    assert TrainingConfig(encoding="fourier").settled(coordinates).weight_decay is None
+    fixed = TrainingConfig(optimizer="sgd").settled(coordinates)
+    assert not TrainingConfig(optimizer="sgd").chooses_smoothness(coordinates)
     assert {name: getattr(fixed, name) for name in LOCATION_SETTINGS} == LOCATION_SETTINGS
     threshold = TrainingConfig().settled(attribute, "threshold")
     assert threshold.response == "threshold" and not threshold.chooses_smoothness(attribute)
@@ -96,7 +99,7 @@ def test_settings_follow_the_inputs_and_the_response():
     assert smooth.response == "smooth" and smooth.chooses_smoothness(attribute)
     assert {name: getattr(smooth, name) for name in SMOOTHNESS_SETTINGS} == SMOOTHNESS_SETTINGS
     assert smooth.weight_decay is None and smooth.batch_size is None
-    for cannot_choose in ({"encoding": "fourier"}, {"dropout": 0.1}, {"patience": 5, "val_fraction": 0.2}):
+    for cannot_choose in ({"residual": True}, {"dropout": 0.1}, {"patience": 5, "val_fraction": 0.2}):
         fixed = TrainingConfig(**cannot_choose).settled(attribute, "smooth")
         assert not fixed.chooses_smoothness(attribute)
         assert {name: getattr(fixed, name) for name in RESPONSE_SETTINGS["smooth"]} == RESPONSE_SETTINGS["smooth"]

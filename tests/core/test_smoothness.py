@@ -7,11 +7,12 @@ import torch
 import geoclf
 from geoclf import TrainingConfig, train
 from geoclf.model import Model
+from geoclf.encoding import Encoding
 from geoclf.network import Architecture
 from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 from geoclf.config import INNER_FOLDS
-from geoclf.network_stack import NetworkStack, StackPlan, stack_batch_size
+from geoclf.network_stack import NetworkStack, StackPlan, input_encoder, stack_batch_size
 from geoclf.smoothness import DECAYS, LADDER
 
 
@@ -36,6 +37,26 @@ def test_a_member_taken_out_of_the_stack_computes_what_it_did_inside():
     for member in (0, 3):
         alone = stack.extract(member, architecture)
         torch.testing.assert_close(alone(x), inside[member])
+
+
+def test_an_encoded_member_taken_out_of_the_stack_computes_what_it_did_inside():
+    """A location encoding is a fixed function of x, y: the stack sees its output, the model applies it itself."""
+    architecture = Architecture(2, (16,), 3, encoding=Encoding("fourier", 8, 2.0, (0, 1)))
+    x = torch.randn(50, 2)
+    encoded = input_encoder(architecture)(x)
+    assert encoded.shape == (50, architecture.encoding.width(2))
+    stack = NetworkStack(4, [encoded.shape[1], 16, 3], "relu", torch.Generator().manual_seed(0))
+    inside = stack(encoded.expand(4, -1, -1))
+    for member in (0, 3):
+        torch.testing.assert_close(stack.extract(member, architecture)(x), inside[member])
+
+
+def test_an_encoded_map_chooses_its_weight_decay_too():
+    """Sines of x, y draw detail a network on raw x, y cannot; the ladder decides how much of it the samples bear."""
+    model = train(Samples(geoclf.spiral_samples(per_class=30), "species"), TrainingConfig(epochs=10, encoding="fourier"))
+    choice = model.metrics["smoothness_choice"]
+    assert model.architecture.encoding.kind == "fourier" and set(choice["log_loss"]) == {f"{d:g}" for d in DECAYS}
+    assert model.training["weight_decay"] == choice["weight_decay"] == min(DECAYS, key=lambda d: choice["log_loss"][f"{d:g}"])
 
 
 def test_the_step_budget_grows_batches_not_steps():
@@ -77,7 +98,7 @@ def test_the_choice_round_trips_through_the_model_file(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "given", [{"weight_decay": 0.5}, {"encoding": "fourier"}, {"optimizer": "sgd"}, {"val_fraction": 0.2, "patience": 5}]
+    "given", [{"weight_decay": 0.5}, {"dropout": 0.1}, {"optimizer": "sgd"}, {"val_fraction": 0.2, "patience": 5}]
 )
 def test_explicit_settings_win_over_the_choice(given):
     model = train(Samples(geoclf.spiral_samples(per_class=30), "species"), TrainingConfig(epochs=5, **given))

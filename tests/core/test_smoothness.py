@@ -29,24 +29,18 @@ def test_the_plan_trains_each_decay_on_each_inner_fold_and_on_everything():
     assert set(plan.inner[codes == 2]) == {-1}
 
 
-def test_a_member_taken_out_of_the_stack_computes_what_it_did_inside():
-    architecture = Architecture(2, (16, 8), 3)
-    stack = NetworkStack(5, [2, 16, 8, 3], "relu", torch.Generator().manual_seed(0))
-    x = torch.randn(50, 2)
-    inside = stack(x.expand(5, -1, -1))
-    for member in (0, 3):
-        alone = stack.extract(member, architecture)
-        torch.testing.assert_close(alone(x), inside[member])
-
-
-def test_an_encoded_member_taken_out_of_the_stack_computes_what_it_did_inside():
+@pytest.mark.parametrize("architecture", [
+    Architecture(2, (16, 8), 3),
+    Architecture(2, (16,), 3, encoding=Encoding("fourier", 8, 2.0, (0, 1))),
+], ids=["plain", "fourier"])
+def test_a_member_taken_out_of_the_stack_computes_what_it_did_inside(architecture):
     """A location encoding is a fixed function of x, y: the stack sees its output, the model applies it itself."""
-    architecture = Architecture(2, (16,), 3, encoding=Encoding("fourier", 8, 2.0, (0, 1)))
     x = torch.randn(50, 2)
     encoded = input_encoder(architecture)(x)
     assert encoded.shape == (50, architecture.encoding.width(2))
-    stack = NetworkStack(4, [encoded.shape[1], 16, 3], "relu", torch.Generator().manual_seed(0))
-    inside = stack(encoded.expand(4, -1, -1))
+    widths = [encoded.shape[1], *architecture.hidden, 3]
+    stack = NetworkStack(5, widths, "relu", torch.Generator().manual_seed(0))
+    inside = stack(encoded.expand(5, -1, -1))
     for member in (0, 3):
         torch.testing.assert_close(stack.extract(member, architecture)(x), inside[member])
 

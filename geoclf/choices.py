@@ -23,3 +23,4 @@ MAX_OCTAVES = 24  # sinusoidal: scale x 2^23 cycles per spread is finer than flo
 MAX_EPOCHS = 100_000
 MAX_WIDTH = 4096  # per hidden layer: 4096 x 4096 weights are 64 MB, far past what a map needs
 MAX_LAYERS = 32
+MAX_BLEND = 16  # networks in a blend (smoothness.py blends the ladder's rungs: 7 at most)

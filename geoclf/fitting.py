@@ -14,7 +14,7 @@ import copy
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -24,9 +24,9 @@ from .config import TrainingConfig
 from .encoding import Binning, Encoding, spherical_spread
 from .errors import GeoclfError, SettingError
 from .inputs import InputSpec, Scaler
-from .network import Architecture, resolve_device
-from .network_stack import Rung, fit_on_inner_folds, stack_batch_size
-from .smoothness import LADDER, smoothness_choice
+from .network import Architecture, Blend, resolve_device
+from .network_stack import InnerFoldFit, Rung, fit_on_inner_folds, stack_batch_size
+from .smoothness import LADDER, choose_blend, smoothness_choice
 
 OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
@@ -147,12 +147,15 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     if config.chooses_smoothness(inputs) or inner_folds:
         rungs = LADDER if config.chooses_smoothness(inputs) else (Rung(config.weight_decay, config.input_lasso),)
         stacked = fit_on_inner_folds(x, y, classes, architecture, config, rungs, report, validation, groups)
-        history = stacked.history
+        chosen = stacked.chosen
+        blend, evidence = choose_blend(stacked) if config.may_blend(inputs) else ({chosen: 1.0}, None)
+        network, architecture = _blended(stacked, blend, architecture)
+        history = stacked.history[chosen]
         metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history),
-                   "batch_size": stacked.batch_size, "inner_fold_log_loss": round(stacked.losses[stacked.chosen], 5)}
+                   "batch_size": stacked.batch_size, "inner_fold_log_loss": round(stacked.losses[chosen], 5)}
         if len(rungs) > 1:
-            metrics["smoothness_choice"] = smoothness_choice(stacked)
-        return _finish(stacked.network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
+            metrics["smoothness_choice"] = smoothness_choice(stacked, blend, evidence)
+        return _finish(network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
                        config, metrics, device)
 
     network = architecture.build().to(device)
@@ -191,6 +194,21 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
         metrics["best_epoch"] = best["epoch"]
         kept = history[best["epoch"] - 1]
     return _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device)
+
+
+def _blended(stacked: InnerFoldFit, blend: dict[Rung, float], architecture: Architecture):
+    """The network the blend describes, and its architecture: one rung's network as it is, several as a Blend."""
+    if len(blend) == 1:
+        return stacked.networks[next(iter(blend))], architecture
+    blended = replace(architecture, members=len(blend))
+    bodies = [_body_of(stacked.networks[rung], architecture) for rung in blend]
+    shares = torch.tensor(list(blend.values()), dtype=torch.float32)
+    return Blend(architecture.encoders(), bodies, shares).eval(), blended
+
+
+def _body_of(network: torch.nn.Sequential, architecture: Architecture) -> torch.nn.Sequential:
+    """A network without its input encodings (a Blend computes those once, in front of its members)."""
+    return torch.nn.Sequential(*list(network)[len(architecture.encoders()):])
 
 
 def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> FitResult:

@@ -4,7 +4,8 @@ The description (not pickled code) is what the model file stores, so loading a
 model rebuilds the same torch module and then fills in its weights. Options beyond
 the plain MLP of the teaching texts: input encodings in front (a location encoding of
 the coordinates, binning of the other inputs), residual blocks with layer norm (deeper
-networks that still train), and dropout.
+networks that still train), dropout, and a blend of several such networks (the
+smoothness ladder's rungs, smoothness.py) whose class probabilities are averaged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from .choices import DEVICES, MAX_LAYERS, MAX_WIDTH
+from .choices import DEVICES, MAX_BLEND, MAX_LAYERS, MAX_WIDTH
 from .encoding import Binning, Encoding, other_columns
 from .errors import SettingError
 
@@ -27,7 +28,8 @@ class Architecture:
 
     With `residual`, the first width projects the inputs and every further width adds
     a pre-norm residual block (layer norm, linear, activation, dropout, linear, plus the
-    block's input); the widths must then be equal.
+    block's input); the widths must then be equal. With `members` above 1 the network is
+    a Blend of that many such MLPs behind one set of input encodings.
     """
 
     inputs: int
@@ -38,6 +40,7 @@ class Architecture:
     residual: bool = False
     dropout: float = 0.0
     binning: Binning = field(default_factory=Binning)
+    members: int = 1
 
     def __post_init__(self):
         if not 1 <= len(self.hidden) <= MAX_LAYERS or not all(1 <= width <= MAX_WIDTH for width in self.hidden):
@@ -49,10 +52,20 @@ class Architecture:
             raise SettingError("{residual} needs equal {hidden} widths (e.g. 64,64,64), got {value}", value=",".join(map(str, self.hidden)))
         if not 0 <= self.dropout < 1:
             raise SettingError("{dropout} must be in [0, 1), got {value}", value=self.dropout)
+        if not 1 <= self.members <= MAX_BLEND:
+            raise ValueError(f"a blend has 1 to {MAX_BLEND} members, got {self.members}")
 
-    def build(self, device: str | torch.device | None = None) -> nn.Sequential:
-        """The torch module. Its linear and norm layers go on `device`: 'meta' gives their shapes without
-        allocating them (model.py checks a file's header that way); the small encoders are always real."""
+    def build(self, device: str | torch.device | None = None) -> nn.Module:
+        """The torch module (an nn.Sequential, or a Blend of them). Its linear and norm layers go on `device`: 'meta'
+        gives their shapes without allocating them (model.py checks a file's header that way); the small encoders
+        are always real."""
+        front = self.encoders()
+        if self.members > 1:
+            return Blend(front, [self._body(device) for _ in range(self.members)], torch.ones(self.members, device=device))
+        return nn.Sequential(*front, *self._body(device))
+
+    def encoders(self) -> list[nn.Module]:
+        """The modules in front of the first linear layer: the location encoding and binning, when there are any."""
         layers: list[nn.Module] = []
         encoder = self.encoding.build()
         if encoder is not None:
@@ -61,6 +74,11 @@ class Architecture:
         binner = self.binning.build([others.index(c) for c in self.binning.columns])  # where the encoder left them
         if binner is not None:
             layers.append(binner)
+        return layers
+
+    def _body(self, device) -> nn.Sequential:
+        """From the first linear layer to the logits."""
+        layers: list[nn.Module] = []
         width = self.binning.width(self.encoding.width(self.inputs))
         if self.residual:
             layers += [nn.Linear(width, self.hidden[0], device=device)]
@@ -100,6 +118,8 @@ class Architecture:
             extras.append(f"{self.encoding.kind} encoding")
         if self.binning.active:
             extras.append("binned inputs")
+        if self.members > 1:
+            extras.append(f"a blend of {self.members}")
         shape = f"{self.inputs}-{'-'.join(map(str, self.hidden))}-{self.outputs}"
         return f"{shape} {kind}, {self.activation}" + "".join(f", {e}" for e in extras)
 
@@ -107,7 +127,7 @@ class Architecture:
         return {
             "inputs": self.inputs, "hidden": list(self.hidden), "outputs": self.outputs, "activation": self.activation,
             "encoding": self.encoding.to_dict(), "residual": self.residual, "dropout": self.dropout,
-            "binning": self.binning.to_dict(),
+            "binning": self.binning.to_dict(), "members": self.members,
         }
 
     @classmethod
@@ -121,7 +141,28 @@ class Architecture:
             residual=bool(data.get("residual", False)),
             dropout=float(data.get("dropout", 0.0)),
             binning=Binning.from_dict(data.get("binning")),
+            members=int(data.get("members", 1)),
         )
+
+
+class Blend(nn.Module):
+    """Networks of one shape behind shared input encodings, their class probabilities averaged with fixed shares.
+
+    It returns the log of the blended probabilities, so that a softmax of its output (as
+    every caller takes of a network's logits) gives the blend back, and its argmax is the
+    blend's class.
+    """
+
+    def __init__(self, front: list[nn.Module], members: list[nn.Sequential], shares: torch.Tensor):
+        super().__init__()
+        self.front = nn.Sequential(*front)
+        self.members = nn.ModuleList(members)
+        self.register_buffer("log_shares", torch.log(shares / shares.sum()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.front(x)
+        logits = torch.stack([member(x) for member in self.members])
+        return torch.logsumexp(torch.log_softmax(logits, dim=-1) + self.log_shares.view(-1, 1, 1), dim=0)
 
 
 class ResidualBlock(nn.Module):

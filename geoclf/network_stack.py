@@ -107,12 +107,7 @@ class NetworkStack(nn.Module):
 def input_encoder(architecture: Architecture) -> nn.Sequential:
     """The architecture's modules in front of its first linear layer (location encoding, binning): the stack sees
     their output."""
-    layers = []
-    for module in architecture.build():
-        if isinstance(module, nn.Linear):
-            break
-        layers.append(module)
-    return nn.Sequential(*layers)
+    return nn.Sequential(*architecture.encoders())
 
 
 def stack_batch_size(samples: int, epochs: int, smallest: int) -> int:
@@ -221,40 +216,57 @@ def hold_out_scores(stack: NetworkStack, x, y) -> tuple[torch.Tensor, torch.Tens
 
 
 @torch.no_grad()
-def out_of_fold_losses(stack: NetworkStack, x, y, plan: StackPlan) -> dict[Rung, float]:
-    """Per rung, the mean log loss of its inner networks on the samples each one left out."""
+def out_of_fold_logits(stack: NetworkStack, x, plan: StackPlan) -> torch.Tensor:
+    """(rungs, scored samples, classes): each sample's logits from each rung's inner network that left it out, for
+    the samples some inner fold leaves out (plan.inner >= 0), rungs in the plan's order."""
     logits = stack_logits(stack, x)
-    scored = max(int((plan.inner >= 0).sum()), 1)
-    left_out = [torch.from_numpy(plan.inner == fold).to(x.device) for fold in range(INNER_FOLDS)]
-    losses = {}
-    for rung in dict.fromkeys(plan.rungs):
-        total = 0.0
-        for fold, held in enumerate(left_out):
-            total += float(nn.functional.cross_entropy(logits[plan.member(rung, fold)][held], y[held], reduction="sum"))
-        losses[rung] = total / scored
-    return losses
+    scored = torch.from_numpy(plan.inner >= 0).to(x.device)
+    rungs = list(dict.fromkeys(plan.rungs))
+    out = torch.zeros(len(rungs), len(plan.inner), logits.shape[-1], dtype=logits.dtype, device=x.device)
+    for index, rung in enumerate(rungs):
+        for fold in range(INNER_FOLDS):
+            held = torch.from_numpy(plan.inner == fold).to(x.device)
+            out[index, held] = logits[plan.member(rung, fold)][held]
+    return out[:, scored]
 
 
 @dataclass
 class InnerFoldFit:
-    """The model network of the winning rung, its history, and the evidence: every rung's inner-fold log loss."""
+    """What the stack leaves to choose from: every rung's all-samples network, and the evidence of its inner folds.
 
-    network: nn.Sequential
-    history: list[dict]
-    losses: dict[Rung, float]
-    chosen: Rung
+    `out_of_fold` holds every rung's logits for the samples its inner networks left out
+    (`codes` and `folds` say their classes and inner folds); `losses` is each rung's
+    mean log loss on them; `chosen`, the rung with the lowest.
+    """
+
+    networks: dict[Rung, nn.Sequential]
+    history: dict[Rung, list[dict]]
+    out_of_fold: torch.Tensor
+    codes: torch.Tensor
+    folds: np.ndarray
     batch_size: int
-    networks: int
+    trained: int
     seconds: float
+
+    @property
+    def losses(self) -> dict[Rung, float]:
+        """Each rung's mean log loss on the left-out samples (0 where every class is too rare to leave one out)."""
+        return {rung: float(nn.functional.cross_entropy(logits, self.codes)) if len(self.codes) else 0.0
+                for rung, logits in zip(self.networks, self.out_of_fold)}
+
+    @property
+    def chosen(self) -> Rung:
+        losses = self.losses
+        return min(losses, key=losses.get)
 
 
 def fit_on_inner_folds(x, y, classes: int, architecture: Architecture, config, rungs: tuple[Rung, ...], on_epoch=None,
                        validation=None, groups=None) -> InnerFoldFit:
-    """Train the plan's stack on scaled inputs x (and hold-out), and keep the rung with the lowest inner-fold log loss.
+    """Train the plan's stack on scaled inputs x (and hold-out): every rung's all-samples network, with its history
+    (with `validation`, its hold-out scores per epoch too), and every rung's inner-fold evidence.
 
-    The history is the chosen network's own (with `validation`, its hold-out scores per
-    epoch too); while training, before anything is chosen, `on_epoch` gets the mean of
-    the rungs' all-samples networks.
+    While training, before anything is chosen, `on_epoch` gets the mean of the rungs'
+    all-samples networks.
     """
     started = time.perf_counter()
     plan = StackPlan.for_samples(y.cpu().numpy(), rungs, config.seed, groups)
@@ -269,12 +281,12 @@ def fit_on_inner_folds(x, y, classes: int, architecture: Architecture, config, r
             on_epoch({"epoch": epoch, **{name: float(values[final].mean()) for name, values in records.items()}})
 
     stack, records, batch = train_stack(encoded, y, classes, plan, architecture, config, report, held)
-    losses = out_of_fold_losses(stack, encoded, y, plan)
-    chosen = min(losses, key=losses.get)
-    member = plan.member(chosen, -1)
-    history = [
-        {"epoch": epoch + 1, **{name: float(values[epoch, member]) for name, values in records.items()}}
-        for epoch in range(config.epochs)
-    ]
-    return InnerFoldFit(stack.extract(member, architecture), history, losses, chosen, batch, len(plan.rungs),
-                        round(time.perf_counter() - started, 3))
+    scored = plan.inner >= 0
+    history = {
+        rung: [{"epoch": epoch + 1, **{name: float(values[epoch, member]) for name, values in records.items()}}
+               for epoch in range(config.epochs)]
+        for rung, member in zip(rungs, final)
+    }
+    return InnerFoldFit({rung: stack.extract(member, architecture) for rung, member in zip(rungs, final)}, history,
+                        out_of_fold_logits(stack, encoded, plan), y[torch.from_numpy(scored).to(y.device)],
+                        plan.inner[scored], batch, len(plan.rungs), round(time.perf_counter() - started, 3))

@@ -36,7 +36,8 @@ def codes_and_probs(model: Model, samples: Samples):
 def test_encodings_round_trip_through_the_model_file(tmp_path, kind):
     model = train(spiral(), TrainingConfig(epochs=20, encoding=kind, encoding_frequencies=8))
     assert model.architecture.encoding.kind == kind and model.architecture.encoding.columns == (0, 1)
-    assert "0.frequency" in model.network.state_dict()  # the frequencies are weights of the file, not re-drawn
+    # the frequencies are weights of the file, not re-drawn (in front of the network, or of a blend's members)
+    assert {"0.frequency", "front.0.frequency"} & set(model.network.state_dict())
     model.save(tmp_path / "m.geoclf")
     loaded = Model.load(tmp_path / "m.geoclf")
     assert loaded.architecture == model.architecture

@@ -233,6 +233,7 @@ def test_rare_classes_train_with_one_warning_line_each_and_appear_in_the_map(cli
     info = cli("info", tmp_path / "m.geoclf")
     assert re.search(r"2=heron #\w+ \(1 training samples\), 3=otter #\w+ \(3 training samples\)", info.out), info.out
     assert re.search(r"smoothness   weight decay [\d.]+, chosen by log loss", info.out)
+    assert re.search(r"(the map blends the networks of decays|one network: a blend of rungs changed) .*where its shares were not fitted", info.out)
     mapped = cli("predict-raster", "198500,548500,201500,551500", "-m", tmp_path / "m.geoclf", "-o", tmp_path / "map.tif", "--resolution", "10", "--quiet")
     assert mapped.code == 0, mapped.err
     with rasterio.open(tmp_path / "map.tif") as src:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pyproj
 import pytest
 import rasterio
 import shapely
+import torch
 from affine import Affine
 from conftest import listing
 
@@ -14,6 +17,7 @@ import geoclf
 from geoclf import Grid, MapOutputs, predict_raster
 from geoclf.forward import SeparableGrid, is_plain
 from geoclf.masks import Mask
+from geoclf.network import Blend
 from geoclf.raster import _write_behind
 from geoclf.windows import WindowResult
 
@@ -38,6 +42,32 @@ def test_separable_map_matches_the_plain_path_on_a_million_cells(tmp_path, model
     assert len(np.unique(codes)) == 3
     assert np.count_nonzero(codes != expected_codes) <= 1
     np.testing.assert_allclose(probs, expected_probs, atol=1e-5, rtol=0)
+
+
+@pytest.fixture(scope="module")
+def blend():
+    """Two plain networks of one shape (decays given: no ladder) blended 0.3 / 0.7, as smoothness.py blends rungs."""
+    spiral = geoclf.Samples(geoclf.spiral_samples(per_class=40), "species")
+    sharp, smooth = (geoclf.train(spiral, geoclf.TrainingConfig(epochs=30, weight_decay=d)) for d in (0.0, 1.0))
+    architecture = replace(sharp.architecture, members=2)
+    network = Blend([], [sharp.network, smooth.network], torch.tensor([0.3, 0.7]))
+    return replace(sharp, network=network, architecture=architecture)
+
+
+def test_a_blends_fast_paths_match_its_plain_path(tmp_path, blend):
+    """The separable grid, and the buffered pass over cell centres (a rotated grid), for a blend of two networks."""
+    straight = Grid.from_bounds(blend.extent, blend.crs, size=(120, 90))
+    rotated = Grid(straight.transform * Affine.rotation(10), 120, 90, straight.crs)
+    assert is_plain(blend) and SeparableGrid.applies(blend, straight, same_crs=True)
+    for name, grid in (("straight", straight), ("rotated", rotated)):
+        predict_raster(blend, grid, MapOutputs(tmp_path / f"{name}.tif", probabilities=tmp_path / f"{name}_p.tif"))
+        with rasterio.open(tmp_path / f"{name}.tif") as src:
+            codes = src.read(1)
+        with rasterio.open(tmp_path / f"{name}_p.tif") as src:
+            probs = src.read()
+        expected_codes, expected_probs = plain_path(blend, grid)
+        assert len(np.unique(codes)) == 3 and np.count_nonzero(codes != expected_codes) <= 1
+        np.testing.assert_allclose(probs, expected_probs, atol=1e-5, rtol=0)
 
 
 def test_a_masked_separable_map_leaves_the_outside_empty(tmp_path, model):

@@ -66,7 +66,8 @@ def test_binning_round_trips_through_the_model_file(tmp_path):
 
 def test_coordinates_alone_are_never_binned():
     model = train(Samples(geoclf.spiral_samples(), "species"), TrainingConfig(epochs=5))
-    assert not model.architecture.binning.active and model.architecture.describe() == "2-64-64-3 MLP, relu"
+    assert not model.architecture.binning.active and model.architecture.describe().startswith("2-64-64-3 MLP, relu")
+    assert "binned" not in model.architecture.describe()
 
 
 def test_constant_columns_stay_raw_and_bins_fit_the_sample_count():
@@ -211,6 +212,7 @@ def test_a_smooth_response_chooses_its_weight_decay_and_the_model_records_it(tmp
     assert choice["weight_decay"] == min(DECAYS, key=lambda decay: choice["log_loss"][f"{decay:g}"])
     assert model.training["weight_decay"] == choice["weight_decay"] and model.training["batch_size"] == choice["batch_size"]
     assert not model.architecture.binning.active  # raw inputs
+    assert model.architecture.members == 1 and "blend" not in choice  # a response to covariates keeps one rung
     model.save(tmp_path / "clouds.geoclf")
     loaded = Model.load(tmp_path / "clouds.geoclf")
     assert loaded.training == model.training and loaded.metrics["smoothness_choice"] == choice

@@ -13,7 +13,7 @@ from geoclf.point_values import coordinates
 from geoclf.samples import Samples
 from geoclf.config import INNER_FOLDS
 from geoclf.network_stack import NetworkStack, StackPlan, input_encoder, stack_batch_size
-from geoclf.smoothness import DECAYS, LADDER
+from geoclf.smoothness import DECAYS, LADDER, blend_shares, cross_fitted_gain, describe_smoothness
 
 
 def test_the_plan_trains_each_decay_on_each_inner_fold_and_on_everything():
@@ -105,3 +105,67 @@ def test_a_hold_out_scores_and_calibrates_the_chosen_network():
     assert "smoothness_choice" in model.metrics
     assert model.metrics["val_samples"] == 60 and model.metrics["val_accuracy"] > 0.8
     assert model.temperature == pytest.approx(model.metrics["temperature"], abs=1e-4) and model.temperature > 0
+
+
+def test_blend_shares_maximize_the_blends_likelihood():
+    """Two rungs, each right on its own half of the samples: the best blend takes both, and beats each alone."""
+    right, wrong = torch.full((100,), 0.9, dtype=torch.float64), torch.full((100,), 0.2, dtype=torch.float64)
+    probabilities = torch.stack([torch.cat([right, wrong]), torch.cat([wrong, right]), torch.full((200,), 0.3, dtype=torch.float64)])
+    shares = blend_shares(probabilities)
+    assert shares.sum().item() == pytest.approx(1.0)
+    assert shares[0].item() == pytest.approx(0.5, abs=0.01) and shares[2].item() < 0.01
+
+    def mean_log(s):
+        return float((s.unsqueeze(1) * probabilities).sum(0).log().mean())
+
+    for alternative in (torch.tensor([1.0, 0, 0]), torch.tensor([0.4, 0.4, 0.2]), torch.tensor([0.6, 0.4, 0])):
+        assert mean_log(shares) >= mean_log(alternative.double())
+
+
+def test_a_blend_must_beat_the_best_single_rung_on_samples_its_shares_never_saw():
+    folds = np.arange(300) % INNER_FOLDS
+    rng = np.random.default_rng(0)
+    halves = torch.from_numpy(rng.random(300) < 0.5)
+    complementary = torch.stack([torch.where(halves, 0.9, 0.2), torch.where(halves, 0.2, 0.9)]).double()
+    gain, error = cross_fitted_gain(complementary, folds)
+    assert gain + error < 0  # each rung right where the other is wrong: the blend wins
+    same = torch.from_numpy(rng.uniform(0.3, 0.9, size=300)).expand(2, -1).clone()
+    gain, error = cross_fitted_gain(same, folds)
+    assert gain + error >= 0  # two copies of one rung: nothing to gain
+
+
+def _shuffled_spiral(seed):
+    """Spiral arms with a quarter of the labels shuffled: detail and noise at once, and no one decay for both."""
+    points = geoclf.spiral_samples(per_class=150, seed=seed)
+    rng = np.random.default_rng(seed)
+    shuffled = rng.random(len(points)) < 0.25
+    points.loc[shuffled, "species"] = rng.choice(points["species"].unique(), shuffled.sum())
+    return points
+
+
+def test_a_noisy_survey_maps_a_blend_of_rungs_recorded_in_the_model_file(tmp_path):
+    points = _shuffled_spiral(seed=0)
+    model = train(Samples(points, "species"), TrainingConfig(epochs=60))
+    choice = model.metrics["smoothness_choice"]
+    blend = choice["blend"]
+    assert len(blend) > 1 and sum(blend.values()) == pytest.approx(1.0, abs=1e-3)
+    assert set(blend) <= {f"{d:g}" for d in DECAYS} and model.architecture.members == len(blend)
+    assert choice["blend_test"]["log_loss_change"] + choice["blend_test"]["standard_error"] < 0
+    assert "a blend of" in model.architecture.describe() and "blends the networks of decays" in describe_smoothness(choice)
+    model.save(tmp_path / "m.geoclf")
+    loaded = Model.load(tmp_path / "m.geoclf")
+    assert loaded.architecture == model.architecture and loaded.metrics["smoothness_choice"]["blend"] == blend
+    values = coordinates(points)
+    np.testing.assert_allclose(loaded.predict_proba(values), model.predict_proba(values), atol=1e-6)
+    scaled = torch.from_numpy(model.scaler.transform(values)).float()
+    members = [torch.softmax(member(scaled), -1) for member in model.network.members]
+    expected = sum(share * p for share, p in zip(model.network.log_shares.exp(), members))
+    np.testing.assert_allclose(model.predict_proba(values), expected.detach().numpy(), atol=1e-5)  # shares x members
+
+    fresh = _shuffled_spiral(seed=1)  # the point of it: fresh samples are better told by the blend than by its best rung
+    codes = torch.tensor([model.classes.index(c) for c in fresh["species"]])
+    chosen = model.network.members[list(blend).index(f"{choice['weight_decay']:g}")]
+    with torch.no_grad():
+        alone = torch.nn.functional.cross_entropy(chosen(torch.from_numpy(model.scaler.transform(coordinates(fresh))).float()), codes)
+    blended = torch.nn.functional.nll_loss(torch.from_numpy(model.predict_proba(coordinates(fresh))).log(), codes)
+    assert float(blended) < float(alone) - 0.005

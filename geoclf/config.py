@@ -200,8 +200,8 @@ class TrainingConfig:
 
     def may_blend(self, inputs: list[InputSpec]) -> bool:
         """Whether the ladder's choice may blend several rungs (smoothness.py): for a coordinate-only map. On the
-        banana slugs' six fields a blended smooth response lost accuracy under spatial blocks (0.923 -> 0.918, and
-        0.949 -> 0.941 with x, y), so a response to covariates keeps its one chosen rung."""
+        banana slugs' six fields a blended smooth response lost accuracy under spatial blocks (0.926 -> 0.918, and
+        0.947 -> 0.941 with x, y), so a response to covariates keeps its one chosen rung."""
         return self.chooses_smoothness(inputs) and not _has_covariates(inputs)
 
     def fits(self, inputs: list[InputSpec]) -> int:

@@ -200,15 +200,10 @@ def _blended(stacked: InnerFoldFit, blend: dict[Rung, float], architecture: Arch
     """The network the blend describes, and its architecture: one rung's network as it is, several as a Blend."""
     if len(blend) == 1:
         return stacked.networks[next(iter(blend))], architecture
-    blended = replace(architecture, members=len(blend))
-    bodies = [_body_of(stacked.networks[rung], architecture) for rung in blend]
+    front = architecture.encoders()  # computed once, in front of the members, which keep what follows them
+    bodies = [torch.nn.Sequential(*list(stacked.networks[rung])[len(front):]) for rung in blend]
     shares = torch.tensor(list(blend.values()), dtype=torch.float32)
-    return Blend(architecture.encoders(), bodies, shares).eval(), blended
-
-
-def _body_of(network: torch.nn.Sequential, architecture: Architecture) -> torch.nn.Sequential:
-    """A network without its input encodings (a Blend computes those once, in front of its members)."""
-    return torch.nn.Sequential(*list(network)[len(architecture.encoders()):])
+    return Blend(front, bodies, shares).eval(), replace(architecture, members=len(blend))
 
 
 def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> FitResult:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -222,10 +223,10 @@ def out_of_fold_logits(stack: NetworkStack, x, plan: StackPlan) -> torch.Tensor:
     logits = stack_logits(stack, x)
     scored = torch.from_numpy(plan.inner >= 0).to(x.device)
     rungs = list(dict.fromkeys(plan.rungs))
+    left_out = [torch.from_numpy(plan.inner == fold).to(x.device) for fold in range(INNER_FOLDS)]
     out = torch.zeros(len(rungs), len(plan.inner), logits.shape[-1], dtype=logits.dtype, device=x.device)
     for index, rung in enumerate(rungs):
-        for fold in range(INNER_FOLDS):
-            held = torch.from_numpy(plan.inner == fold).to(x.device)
+        for fold, held in enumerate(left_out):
             out[index, held] = logits[plan.member(rung, fold)][held]
     return out[:, scored]
 
@@ -248,13 +249,13 @@ class InnerFoldFit:
     trained: int
     seconds: float
 
-    @property
+    @cached_property
     def losses(self) -> dict[Rung, float]:
         """Each rung's mean log loss on the left-out samples (0 where every class is too rare to leave one out)."""
         return {rung: float(nn.functional.cross_entropy(logits, self.codes)) if len(self.codes) else 0.0
                 for rung, logits in zip(self.networks, self.out_of_fold)}
 
-    @property
+    @cached_property
     def chosen(self) -> Rung:
         losses = self.losses
         return min(losses, key=losses.get)

@@ -16,7 +16,13 @@ Every run adds its per-fold scores to benchmarks/results/real_data.json (keyed b
 fold kind, model, number of folds and repeat; folds depend only on those), and the table
 is drawn from that store: after a change to geoclf, `--models "geoclf default"` refits
 only geoclf and scores it against the peers' stored folds; `--models ""` refits nothing and
-only draws the table. `--fresh` drops the store first.
+only draws the table; `--missing-only` fits only the cells the store lacks (a larger --repeats).
+`--fresh` drops the store first.
+
+Below the table, each row's verdict: the default against the best peer by accuracy and by
+log loss, and the paired margin over folds of each (the default's score minus the peer's on
+the same held-out fold, mean +/- standard error), which says whether a shortfall stands out
+from the spread between folds and seeds.
 """
 
 from __future__ import annotations
@@ -151,7 +157,8 @@ def store_key(dataset: str, kind: str, model: str, folds: int, repeat: int) -> s
 
 
 def summary(store: dict, names: list[str], kinds: list[str], folds: int, repeats: int) -> dict:
-    """(dataset, kind) -> model -> mean (accuracy, macro F1, log loss), for rows where every model has every repeat."""
+    """(dataset, kind) -> model -> per-fold (accuracy, macro F1, log loss), (folds x repeats, 3), for rows where every
+    model has every repeat; fold i of every model is the same held-out part."""
     rows: dict = {}
     for dataset in names:
         for kind in kinds:
@@ -160,19 +167,28 @@ def summary(store: dict, names: list[str], kinds: list[str], folds: int, repeats
             if missing:
                 print(f"(no row for {dataset} ({kind}): no stored scores for {', '.join(missing)})")
                 continue
-            rows[(dataset, kind)] = {m: np.mean([f for k in ks for f in store[k]], axis=0) for m, ks in keys.items()}
+            rows[(dataset, kind)] = {m: np.array([f for k in ks for f in store[k]]) for m, ks in keys.items()}
     return rows
 
 
-def best_peer(cells: dict) -> tuple[str, str]:
-    """The peers with the best accuracy and with the best log loss."""
-    return max(PEERS, key=lambda m: cells[m][0]), min(PEERS, key=lambda m: cells[m][2])
+def best_peer(means: dict) -> tuple[str, str]:
+    """The peers with the best mean accuracy and with the best mean log loss."""
+    return max(PEERS, key=lambda m: means[m][0]), min(PEERS, key=lambda m: means[m][2])
+
+
+def paired_margin(default: np.ndarray, peer: np.ndarray, column: int) -> tuple[float, float]:
+    """Mean and standard error over the folds of the default's score minus the peer's on the same fold: how far a
+    row's difference stands from the spread between folds."""
+    difference = default[:, column] - peer[:, column]
+    error = difference.std(ddof=1) / np.sqrt(len(difference)) if len(difference) > 1 else 0.0
+    return float(difference.mean()), float(error)
 
 
 def table(rows: dict) -> str:
     """Markdown: one row per dataset and fold kind, accuracy / macro F1 / log loss per model; bold: best of the row."""
     lines = ["| dataset | folds | " + " | ".join(MODELS) + " |", "|---|---|" + "---|" * len(MODELS)]
-    for (dataset, kind), cells in rows.items():
+    for (dataset, kind), per_fold in rows.items():
+        cells = {model: scores.mean(axis=0) for model, scores in per_fold.items()}
         top_accuracy = max(c[0] for c in cells.values())
         top_loss = min(c[2] for c in cells.values())
         row = []
@@ -186,22 +202,29 @@ def table(rows: dict) -> str:
 
 
 def verdict(rows: dict) -> list[str]:
-    """Per row: the default against the best peer's accuracy and the best peer's log loss (ties at 3 decimals count)."""
+    """Per row: the default against the best peer's accuracy and the best peer's log loss (ties at 3 decimals count),
+    with the paired margin over folds of each (mean +/- standard error: negative accuracy, positive log loss are the
+    default's shortfall)."""
     lines = []
-    for (dataset, kind), cells in rows.items():
+    for (dataset, kind), per_fold in rows.items():
+        cells = {model: scores.mean(axis=0) for model, scores in per_fold.items()}
         by_accuracy, by_loss = best_peer(cells)
         default = cells["geoclf default"]
         ok = round(default[0], 3) >= round(cells[by_accuracy][0], 3) and round(default[2], 3) <= round(cells[by_loss][2], 3)
+        accuracy = paired_margin(per_fold["geoclf default"], per_fold[by_accuracy], 0)
+        loss = paired_margin(per_fold["geoclf default"], per_fold[by_loss], 2)
         lines.append(
             f"{'ok ' if ok else 'LOW'} {dataset} ({kind}): default {default[0]:.3f} / log loss {default[2]:.3f}; "
-            f"best peer accuracy {cells[by_accuracy][0]:.3f} ({by_accuracy}), log loss {cells[by_loss][2]:.3f} ({by_loss})"
+            f"best peer accuracy {cells[by_accuracy][0]:.3f} ({by_accuracy}), log loss {cells[by_loss][2]:.3f} ({by_loss}); "
+            f"paired over {len(per_fold[by_accuracy])} folds: accuracy {accuracy[0]:+.3f} +/- {accuracy[1]:.3f}, "
+            f"log loss {loss[0]:+.3f} +/- {loss[1]:.3f}"
         )
     return lines
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=2, help="Fold draws (and training seeds) per dataset.")
+    parser.add_argument("--repeats", type=int, default=3, help="Fold draws (and training seeds) per dataset.")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--dataset", help="Run these datasets (semicolon-separated names, or texts the names contain).")
@@ -209,6 +232,8 @@ def main():
     parser.add_argument("--models", default=",".join(MODELS), help="Models, comma-separated.")
     parser.add_argument("--write-readme", action="store_true", help="Replace the table between the README's markers.")
     parser.add_argument("--fresh", action="store_true", help="Forget the stored scores of earlier runs.")
+    parser.add_argument("--missing-only", action="store_true",
+                        help="Fit only the cells the store lacks per fold (more repeats, or a store of means from before).")
     args = parser.parse_args()
 
     everything = list(variants())
@@ -221,6 +246,8 @@ def main():
     jobs = [(d, k, m, r, args.folds) for d in names for k in kinds for r in range(args.repeats) for m in models]
     jobs.sort(key=lambda job: job[2] != "geoclf default")  # the longest first, so the pool ends together
     store = load_store(args.fresh)
+    if args.missing_only:
+        jobs = [job for job in jobs if len(store.get(store_key(job[0], job[1], job[2], args.folds, job[3]), ())) != args.folds]
     started = time.perf_counter()
     with ProcessPoolExecutor(args.workers) as pool:
         for done, (dataset, kind, model, repeat, per_fold, seconds) in enumerate(pool.map(run_one, jobs), 1):

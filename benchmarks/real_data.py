@@ -171,6 +171,11 @@ def summary(store: dict, names: list[str], kinds: list[str], folds: int, repeats
     return rows
 
 
+def row_means(per_fold: dict) -> dict:
+    """model -> mean (accuracy, macro F1, log loss) over a row's folds and repeats."""
+    return {model: scores.mean(axis=0) for model, scores in per_fold.items()}
+
+
 def best_peer(means: dict) -> tuple[str, str]:
     """The peers with the best mean accuracy and with the best mean log loss."""
     return max(PEERS, key=lambda m: means[m][0]), min(PEERS, key=lambda m: means[m][2])
@@ -188,7 +193,7 @@ def table(rows: dict) -> str:
     """Markdown: one row per dataset and fold kind, accuracy / macro F1 / log loss per model; bold: best of the row."""
     lines = ["| dataset | folds | " + " | ".join(MODELS) + " |", "|---|---|" + "---|" * len(MODELS)]
     for (dataset, kind), per_fold in rows.items():
-        cells = {model: scores.mean(axis=0) for model, scores in per_fold.items()}
+        cells = row_means(per_fold)
         top_accuracy = max(c[0] for c in cells.values())
         top_loss = min(c[2] for c in cells.values())
         row = []
@@ -207,7 +212,7 @@ def verdict(rows: dict) -> list[str]:
     default's shortfall)."""
     lines = []
     for (dataset, kind), per_fold in rows.items():
-        cells = {model: scores.mean(axis=0) for model, scores in per_fold.items()}
+        cells = row_means(per_fold)
         by_accuracy, by_loss = best_peer(cells)
         default = cells["geoclf default"]
         ok = round(default[0], 3) >= round(cells[by_accuracy][0], 3) and round(default[2], 3) <= round(cells[by_loss][2], 3)

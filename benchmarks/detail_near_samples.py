@@ -1,0 +1,104 @@
+"""Probe for issue 13: the default's smooth map far from the samples, and a detailed one near them.
+
+    .venv/bin/python benchmarks/detail_near_samples.py [--dataset clmfires] [--kinds random,block] [--repeat 0]
+
+Random folds reward detail at the scale of a survey's clusters; spatial blocks, like a map
+drawn away from its samples, punish it (README, Real field data). The default's inner folds
+are drawn at random, so they can only judge detail where a map cell lies as close to the
+samples as their left-out samples do. This probe trains, on each of the benchmark's folds
+(benchmarks/real_data.py, the same seeds), the default and the same default with a Fourier
+location encoding (the detail), and scores four maps of the held-out samples:
+- smooth: the default alone; detail: the encoded model alone;
+- switch: the detail for a held-out sample near the training samples, the default elsewhere;
+- half: the mean of the two near the samples, the default elsewhere.
+"Near": within the --quantile of the distances from the left-out samples of 3 random inner folds
+of the training samples to the rest of them, the reach the inner folds can vouch for.
+It prints each map's accuracy / macro F1 / log loss (mean over the folds), the share of held-out
+samples that were near in each fold, and the seconds taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+INNER_FOLDS = 3
+
+
+def near_reach(training_xy: np.ndarray, quantile: float, seed: int) -> float:
+    """How far a left-out sample of a random inner fold lies from the rest, at the given quantile."""
+    from scipy.spatial import cKDTree
+
+    inner = np.random.default_rng(seed).integers(0, INNER_FOLDS, len(training_xy))
+    gaps = [cKDTree(training_xy[inner != f]).query(training_xy[inner == f])[0] for f in range(INNER_FOLDS)]
+    return float(np.quantile(np.concatenate(gaps), quantile))
+
+
+def run(job: tuple) -> tuple[str, str, dict, list[float], float]:
+    import warnings
+
+    import torch
+    from scipy.spatial import cKDTree
+
+    import real_data
+    from geoclf.folds import assign_folds
+    from geoclf.inputs import describe_inputs
+    from geoclf.point_values import coordinates, input_values
+    from geoclf.samples import Samples
+    from geoclf.training import TrainingConfig, train
+
+    warnings.filterwarnings("ignore")
+    torch.set_num_threads(1)
+    dataset, kind, repeat, folds, scale, quantile = job
+    points, label, fields, use_xy = real_data.variants()[dataset]
+    inputs = describe_inputs(points, use_xy, tuple(fields))
+    values, _ = input_values(points, inputs, points.crs, dataset)
+    xy = coordinates(points)
+    names, codes = np.unique(points[label].astype(str).to_numpy(), return_inverse=True)
+    fold_of = assign_folds(xy, folds, kind, None, repeat)
+    configs = {"smooth": TrainingConfig(seed=repeat), "detail": TrainingConfig(seed=repeat, encoding="fourier", encoding_scale=scale)}
+    found: dict[str, list] = {name: [] for name in ("smooth", "detail", "switch", "half")}
+    near_shares, started = [], time.perf_counter()
+    for fold in range(folds):
+        training, held = fold_of != fold, fold_of == fold
+        maps = {}
+        for name, config in configs.items():
+            model = train(Samples(points[training].reset_index(drop=True), label), config, None, inputs)
+            probabilities = np.zeros((held.sum(), len(names)))
+            probabilities[:, [int(np.flatnonzero(names == c)[0]) for c in model.classes]] = model.predict_proba(values[held])
+            maps[name] = probabilities
+        near = cKDTree(xy[training]).query(xy[held])[0] <= near_reach(xy[training], quantile, repeat)
+        near_shares.append(round(float(near.mean()), 3))
+        maps["switch"] = np.where(near[:, None], maps["detail"], maps["smooth"])
+        maps["half"] = np.where(near[:, None], (maps["detail"] + maps["smooth"]) / 2, maps["smooth"])
+        for name, probabilities in maps.items():
+            found[name].append(real_data.scores(codes[held], probabilities, len(names)))
+    means = {name: np.mean(scores, axis=0).round(4).tolist() for name, scores in found.items()}
+    return dataset, kind, means, near_shares, time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="clmfires", help="A dataset of benchmarks/real_data.py, by its whole name.")
+    parser.add_argument("--kinds", default="random,block", help="Fold kinds, comma-separated.")
+    parser.add_argument("--repeat", type=int, default=0, help="Which of the benchmark's fold draws (and seed).")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=8.0, help="The detail's Fourier scale (cycles per standard deviation).")
+    parser.add_argument("--quantile", type=float, default=0.9, help="Of the inner folds' distances: the reach called near.")
+    args = parser.parse_args()
+    jobs = [(args.dataset, kind, args.repeat, args.folds, args.scale, args.quantile) for kind in args.kinds.split(",")]
+    with ProcessPoolExecutor(len(jobs)) as pool:
+        for dataset, kind, means, near_shares, seconds in pool.map(run, jobs):
+            print(f"{dataset} ({kind}), repeat {args.repeat}, {seconds:.0f} s; near share per fold {near_shares}")
+            for name, (accuracy, f1, loss) in means.items():
+                print(f"  {name:7s} {accuracy:.3f} / {f1:.3f} / {loss:.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,11 +10,14 @@ samples as their left-out samples do. This probe trains, on each of the benchmar
 location encoding (the detail), and scores four maps of the held-out samples:
 - smooth: the default alone; detail: the encoded model alone;
 - switch: the detail for a held-out sample near the training samples, the default elsewhere;
-- half: the mean of the two near the samples, the default elsewhere.
+- half: the mean of the two near the samples, the default elsewhere;
+- chosen (with --inner): as half, with the detail's share fitted (EM, geoclf.smoothness.blend_shares) to
+  the two models' probabilities of the left-out samples of 3 random inner folds of the training samples,
+  each fold's models trained on the rest (3x the training).
 "Near": within the --quantile of the distances from the left-out samples of 3 random inner folds
 of the training samples to the rest of them, the reach the inner folds can vouch for.
 It prints each map's accuracy / macro F1 / log loss (mean over the folds), the share of held-out
-samples that were near in each fold, and the seconds taken.
+samples that were near in each fold (and the detail's chosen share), and the seconds taken.
 """
 
 from __future__ import annotations
@@ -40,6 +43,37 @@ def near_reach(training_xy: np.ndarray, quantile: float, seed: int) -> float:
     return float(np.quantile(np.concatenate(gaps), quantile))
 
 
+def fitted_probabilities(points, label, inputs, values, names, configs, training, held) -> dict[str, np.ndarray]:
+    """Each config's model, trained on the `training` samples, its probabilities (held samples, classes)."""
+    from geoclf.samples import Samples
+    from geoclf.training import train
+
+    maps = {}
+    for name, config in configs.items():
+        model = train(Samples(points[training].reset_index(drop=True), label), config, None, inputs)
+        probabilities = np.zeros((held.sum(), len(names)))
+        probabilities[:, [int(np.flatnonzero(names == c)[0]) for c in model.classes]] = model.predict_proba(values[held])
+        maps[name] = probabilities
+    return maps
+
+
+def detail_share(points, label, inputs, values, names, codes, configs, training, seed) -> float:
+    """The detail's share in the mean near the samples, fitted to 3 random inner folds' left-out samples."""
+    import torch
+
+    from geoclf.smoothness import blend_shares
+
+    inner = np.full(len(training), -1)
+    inner[training] = np.random.default_rng(seed + 1).integers(0, INNER_FOLDS, training.sum())
+    own = {"smooth": [], "detail": []}
+    for fold in range(INNER_FOLDS):
+        maps = fitted_probabilities(points, label, inputs, values, names, configs, training & (inner != fold), inner == fold)
+        for name, probabilities in maps.items():
+            own[name].append(probabilities[np.arange(len(probabilities)), codes[inner == fold]])
+    stacked = torch.tensor(np.stack([np.concatenate(own["smooth"]), np.concatenate(own["detail"])]), dtype=torch.float64)
+    return float(blend_shares(stacked)[1])
+
+
 def run(job: tuple) -> tuple[str, str, dict, list[float], float]:
     import warnings
 
@@ -50,12 +84,11 @@ def run(job: tuple) -> tuple[str, str, dict, list[float], float]:
     from geoclf.folds import assign_folds
     from geoclf.inputs import describe_inputs
     from geoclf.point_values import coordinates, input_values
-    from geoclf.samples import Samples
-    from geoclf.training import TrainingConfig, train
+    from geoclf.training import TrainingConfig
 
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    dataset, kind, repeat, folds, scale, quantile = job
+    dataset, kind, repeat, folds, scale, quantile, choose = job
     points, label, fields, use_xy = real_data.variants()[dataset]
     inputs = describe_inputs(points, use_xy, tuple(fields))
     values, _ = input_values(points, inputs, points.crs, dataset)
@@ -63,20 +96,19 @@ def run(job: tuple) -> tuple[str, str, dict, list[float], float]:
     names, codes = np.unique(points[label].astype(str).to_numpy(), return_inverse=True)
     fold_of = assign_folds(xy, folds, kind, None, repeat)
     configs = {"smooth": TrainingConfig(seed=repeat), "detail": TrainingConfig(seed=repeat, encoding="fourier", encoding_scale=scale)}
-    found: dict[str, list] = {name: [] for name in ("smooth", "detail", "switch", "half")}
+    found: dict[str, list] = {name: [] for name in ("smooth", "detail", "switch", "half", *(("chosen",) if choose else ()))}
     near_shares, started = [], time.perf_counter()
     for fold in range(folds):
         training, held = fold_of != fold, fold_of == fold
-        maps = {}
-        for name, config in configs.items():
-            model = train(Samples(points[training].reset_index(drop=True), label), config, None, inputs)
-            probabilities = np.zeros((held.sum(), len(names)))
-            probabilities[:, [int(np.flatnonzero(names == c)[0]) for c in model.classes]] = model.predict_proba(values[held])
-            maps[name] = probabilities
+        maps = fitted_probabilities(points, label, inputs, values, names, configs, training, held)
         near = cKDTree(xy[training]).query(xy[held])[0] <= near_reach(xy[training], quantile, repeat)
         near_shares.append(round(float(near.mean()), 3))
         maps["switch"] = np.where(near[:, None], maps["detail"], maps["smooth"])
         maps["half"] = np.where(near[:, None], (maps["detail"] + maps["smooth"]) / 2, maps["smooth"])
+        if choose:
+            share = detail_share(points, label, inputs, values, names, codes, configs, training, repeat)
+            near_shares[-1] = (near_shares[-1], round(share, 3))
+            maps["chosen"] = np.where(near[:, None], share * maps["detail"] + (1 - share) * maps["smooth"], maps["smooth"])
         for name, probabilities in maps.items():
             found[name].append(real_data.scores(codes[held], probabilities, len(names)))
     means = {name: np.mean(scores, axis=0).round(4).tolist() for name, scores in found.items()}
@@ -91,11 +123,12 @@ def main():
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--scale", type=float, default=8.0, help="The detail's Fourier scale (cycles per standard deviation).")
     parser.add_argument("--quantile", type=float, default=0.9, help="Of the inner folds' distances: the reach called near.")
+    parser.add_argument("--inner", action="store_true", help="Also the 'chosen' map: the detail's share fitted on inner folds.")
     args = parser.parse_args()
-    jobs = [(args.dataset, kind, args.repeat, args.folds, args.scale, args.quantile) for kind in args.kinds.split(",")]
+    jobs = [(args.dataset, kind, args.repeat, args.folds, args.scale, args.quantile, args.inner) for kind in args.kinds.split(",")]
     with ProcessPoolExecutor(len(jobs)) as pool:
         for dataset, kind, means, near_shares, seconds in pool.map(run, jobs):
-            print(f"{dataset} ({kind}), repeat {args.repeat}, {seconds:.0f} s; near share per fold {near_shares}")
+            print(f"{dataset} ({kind}), repeat {args.repeat}, {seconds:.0f} s; near share (and the detail's share) per fold {near_shares}")
             for name, (accuracy, f1, loss) in means.items():
                 print(f"  {name:7s} {accuracy:.3f} / {f1:.3f} / {loss:.3f}")
 

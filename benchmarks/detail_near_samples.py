@@ -7,7 +7,7 @@ drawn away from its samples, punish it (README, Real field data). The default's 
 are drawn at random, so they can only judge detail where a map cell lies as close to the
 samples as their left-out samples do. This probe trains, on each of the benchmark's folds
 (benchmarks/real_data.py, the same seeds), the default and the same default with a Fourier
-location encoding (the detail), and scores four maps of the held-out samples:
+location encoding (the detail), and scores four maps of the held-out samples (five with --inner):
 - smooth: the default alone; detail: the encoded model alone;
 - switch: the detail for a held-out sample near the training samples, the default elsewhere;
 - half: the mean of the two near the samples, the default elsewhere;
@@ -44,7 +44,7 @@ def near_reach(training_xy: np.ndarray, quantile: float, seed: int) -> float:
 
 
 def fitted_probabilities(points, label, inputs, values, names, configs, training, held) -> dict[str, np.ndarray]:
-    """Each config's model, trained on the `training` samples, its probabilities (held samples, classes)."""
+    """Per config: a model trained on the `training` samples, and its class probabilities of the `held` ones."""
     from geoclf.samples import Samples
     from geoclf.training import train
 
@@ -74,7 +74,8 @@ def detail_share(points, label, inputs, values, names, codes, configs, training,
     return float(blend_shares(stacked)[1])
 
 
-def run(job: tuple) -> tuple[str, str, dict, list[float], float]:
+def run(job: tuple) -> tuple[str, str, dict, list, float]:
+    """One dataset and fold kind: each map's mean scores over the folds, each fold's near share, the seconds."""
     import warnings
 
     import torch

@@ -43,21 +43,15 @@ def near_reach(training_xy: np.ndarray, quantile: float, seed: int) -> float:
     return float(np.quantile(np.concatenate(gaps), quantile))
 
 
-def fitted_probabilities(points, label, inputs, values, names, configs, training, held) -> dict[str, np.ndarray]:
-    """Per config: a model trained on the `training` samples, and its class probabilities of the `held` ones."""
-    from geoclf.samples import Samples
-    from geoclf.training import train
+def fitted_probabilities(data, configs: dict, training: np.ndarray, held: np.ndarray) -> dict[str, np.ndarray]:
+    """Per config: geoclf trained on the `training` samples, its class probabilities of the `held` ones."""
+    from real_data import geoclf_probabilities
 
-    maps = {}
-    for name, config in configs.items():
-        model = train(Samples(points[training].reset_index(drop=True), label), config, None, inputs)
-        probabilities = np.zeros((held.sum(), len(names)))
-        probabilities[:, [int(np.flatnonzero(names == c)[0]) for c in model.classes]] = model.predict_proba(values[held])
-        maps[name] = probabilities
-    return maps
+    return {name: geoclf_probabilities(data, config, training, held)
+            for name, config in configs.items()}
 
 
-def detail_share(points, label, inputs, values, names, codes, configs, training, seed) -> float:
+def detail_share(data, configs: dict, training: np.ndarray, seed: int) -> float:
     """The detail's share in the mean near the samples, fitted to 3 random inner folds' left-out samples."""
     import torch
 
@@ -67,53 +61,49 @@ def detail_share(points, label, inputs, values, names, codes, configs, training,
     inner[training] = np.random.default_rng(seed + 1).integers(0, INNER_FOLDS, training.sum())
     own = {"smooth": [], "detail": []}
     for fold in range(INNER_FOLDS):
-        maps = fitted_probabilities(points, label, inputs, values, names, configs, training & (inner != fold), inner == fold)
+        maps = fitted_probabilities(data, configs, training & (inner != fold), inner == fold)
         for name, probabilities in maps.items():
-            own[name].append(probabilities[np.arange(len(probabilities)), codes[inner == fold]])
+            own[name].append(probabilities[np.arange(len(probabilities)), data.codes[inner == fold]])
     stacked = torch.tensor(np.stack([np.concatenate(own["smooth"]), np.concatenate(own["detail"])]), dtype=torch.float64)
     return float(blend_shares(stacked)[1])
 
 
-def run(job: tuple) -> tuple[str, str, dict, list, float]:
-    """One dataset and fold kind: each map's mean scores over the folds, each fold's near share, the seconds."""
+def run(job: tuple) -> tuple[str, str, dict, list, list, float]:
+    """One dataset and fold kind: each map's mean scores over the folds, each fold's near share and (with --inner)
+    the detail's fitted share, the seconds."""
     import warnings
 
     import torch
     from scipy.spatial import cKDTree
 
     import real_data
-    from geoclf.folds import assign_folds
-    from geoclf.inputs import describe_inputs
-    from geoclf.point_values import coordinates, input_values
+    from geoclf.point_values import coordinates
     from geoclf.training import TrainingConfig
 
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
     dataset, kind, repeat, folds, scale, quantile, choose = job
-    points, label, fields, use_xy = real_data.variants()[dataset]
-    inputs = describe_inputs(points, use_xy, tuple(fields))
-    values, _ = input_values(points, inputs, points.crs, dataset)
-    xy = coordinates(points)
-    names, codes = np.unique(points[label].astype(str).to_numpy(), return_inverse=True)
-    fold_of = assign_folds(xy, folds, kind, None, repeat)
+    data = real_data.prepared(dataset, kind, folds, repeat)
+    names, codes = data.names, data.codes
+    xy = coordinates(data.points)
     configs = {"smooth": TrainingConfig(seed=repeat), "detail": TrainingConfig(seed=repeat, encoding="fourier", encoding_scale=scale)}
     found: dict[str, list] = {name: [] for name in ("smooth", "detail", "switch", "half", *(("chosen",) if choose else ()))}
-    near_shares, started = [], time.perf_counter()
+    near_shares, detail_shares, started = [], [], time.perf_counter()
     for fold in range(folds):
-        training, held = fold_of != fold, fold_of == fold
-        maps = fitted_probabilities(points, label, inputs, values, names, configs, training, held)
+        training, held = data.fold_of != fold, data.fold_of == fold
+        maps = fitted_probabilities(data, configs, training, held)
         near = cKDTree(xy[training]).query(xy[held])[0] <= near_reach(xy[training], quantile, repeat)
         near_shares.append(round(float(near.mean()), 3))
         maps["switch"] = np.where(near[:, None], maps["detail"], maps["smooth"])
         maps["half"] = np.where(near[:, None], (maps["detail"] + maps["smooth"]) / 2, maps["smooth"])
         if choose:
-            share = detail_share(points, label, inputs, values, names, codes, configs, training, repeat)
-            near_shares[-1] = (near_shares[-1], round(share, 3))
+            share = detail_share(data, configs, training, repeat)
+            detail_shares.append(round(share, 3))
             maps["chosen"] = np.where(near[:, None], share * maps["detail"] + (1 - share) * maps["smooth"], maps["smooth"])
         for name, probabilities in maps.items():
             found[name].append(real_data.scores(codes[held], probabilities, len(names)))
     means = {name: np.mean(scores, axis=0).round(4).tolist() for name, scores in found.items()}
-    return dataset, kind, means, near_shares, time.perf_counter() - started
+    return dataset, kind, means, near_shares, detail_shares, time.perf_counter() - started
 
 
 def main():
@@ -128,8 +118,9 @@ def main():
     args = parser.parse_args()
     jobs = [(args.dataset, kind, args.repeat, args.folds, args.scale, args.quantile, args.inner) for kind in args.kinds.split(",")]
     with ProcessPoolExecutor(len(jobs)) as pool:
-        for dataset, kind, means, near_shares, seconds in pool.map(run, jobs):
-            print(f"{dataset} ({kind}), repeat {args.repeat}, {seconds:.0f} s; near share (and the detail's share) per fold {near_shares}")
+        for dataset, kind, means, near_shares, detail_shares, seconds in pool.map(run, jobs):
+            fitted = f"; the detail's fitted share per fold {detail_shares}" if detail_shares else ""
+            print(f"{dataset} ({kind}), repeat {args.repeat}, {seconds:.0f} s; near share per fold {near_shares}{fitted}")
             for name, (accuracy, f1, loss) in means.items():
                 print(f"  {name:7s} {accuracy:.3f} / {f1:.3f} / {loss:.3f}")
 

@@ -35,6 +35,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -102,6 +103,43 @@ def scores(truth: np.ndarray, probabilities: np.ndarray, classes: int) -> tuple[
     )
 
 
+class FoldDraw(NamedTuple):
+    """One dataset on one draw of the benchmark's folds: the same for every model and every script that scores on them."""
+
+    points: object  # GeoDataFrame
+    label: str
+    inputs: list
+    values: np.ndarray  # input values, (samples, inputs)
+    names: np.ndarray  # class names, in code order
+    codes: np.ndarray  # each sample's class code
+    fold_of: np.ndarray  # each sample's fold
+
+
+def prepared(dataset: str, kind: str, folds: int, repeat: int) -> FoldDraw:
+    """The dataset's inputs, classes and folds for one fold kind and repeat."""
+    from geoclf.folds import assign_folds
+    from geoclf.inputs import describe_inputs
+    from geoclf.point_values import coordinates, input_values
+
+    points, label, fields, use_xy = variants()[dataset]
+    inputs = describe_inputs(points, use_xy, tuple(fields))
+    values, _ = input_values(points, inputs, points.crs, dataset)
+    names, codes = np.unique(points[label].astype(str).to_numpy(), return_inverse=True)
+    return FoldDraw(points, label, inputs, values, names, codes, assign_folds(coordinates(points), folds, kind, None, repeat))
+
+
+def geoclf_probabilities(draw: FoldDraw, config, training: np.ndarray, held: np.ndarray) -> np.ndarray:
+    """geoclf trained with `config` on the `training` samples: its probabilities of the `held` ones, (held, classes) in
+    the order of the draw's class names (a class the training part lacks gets 0)."""
+    from geoclf.samples import Samples
+    from geoclf.training import train
+
+    fitted = train(Samples(draw.points[training].reset_index(drop=True), draw.label), config, None, draw.inputs)
+    probabilities = np.zeros((held.sum(), len(draw.names)))
+    probabilities[:, [int(np.flatnonzero(draw.names == c)[0]) for c in fitted.classes]] = fitted.predict_proba(draw.values[held])
+    return probabilities
+
+
 def run_one(job: tuple) -> tuple[str, str, str, int, list[tuple[float, float, float]], float]:
     """One (dataset, fold kind, model, repeat): per-fold (accuracy, macro F1, log loss) and the seconds taken."""
     import warnings
@@ -110,28 +148,19 @@ def run_one(job: tuple) -> tuple[str, str, str, int, list[tuple[float, float, fl
 
     warnings.filterwarnings("ignore")  # convergence and rare-class notes: the scores say what matters here
     torch.set_num_threads(1)
-    from geoclf.inputs import describe_inputs
-    from geoclf.point_values import coordinates, input_values
-    from geoclf.samples import Samples
-    from geoclf.training import TrainingConfig, train
-    from geoclf.folds import assign_folds
+    from geoclf.training import TrainingConfig
 
     dataset, kind, model, repeat, folds = job
-    points, label, fields, use_xy = variants()[dataset]
-    inputs = describe_inputs(points, use_xy, tuple(fields))
-    values, _ = input_values(points, inputs, points.crs, dataset)
-    names, codes = np.unique(points[label].astype(str).to_numpy(), return_inverse=True)
-    fold_of = assign_folds(coordinates(points), folds, kind, None, repeat)
+    draw = prepared(dataset, kind, folds, repeat)
+    values, names, codes, fold_of = draw.values, draw.names, draw.codes, draw.fold_of
     started = time.perf_counter()
     per_fold = []
     for fold in range(folds):
         train_part, test = fold_of != fold, fold_of == fold
-        probabilities = np.zeros((test.sum(), len(names)))
         if model == "geoclf default":
-            fitted = train(Samples(points[train_part].reset_index(drop=True), label), TrainingConfig(seed=repeat), None, inputs)
-            columns = [int(np.flatnonzero(names == c)[0]) for c in fitted.classes]
-            probabilities[:, columns] = fitted.predict_proba(values[test])
+            probabilities = geoclf_probabilities(draw, TrainingConfig(seed=repeat), train_part, test)
         else:
+            probabilities = np.zeros((test.sum(), len(names)))
             fitted = _peer(model, repeat, int(train_part.sum())).fit(values[train_part], codes[train_part])
             probabilities[:, fitted.classes_] = fitted.predict_proba(values[test])
         per_fold.append(scores(codes[test], probabilities, len(names)))

@@ -116,6 +116,11 @@ def main():
     parser.add_argument("--quantile", type=float, default=0.9, help="Of the inner folds' distances: the reach called near.")
     parser.add_argument("--inner", action="store_true", help="Also the 'chosen' map: the detail's share fitted on inner folds.")
     args = parser.parse_args()
+    from real_data import variants
+
+    mapped = [name for name, (_, _, _, use_xy) in variants().items() if use_xy]  # the detail is a location encoding
+    if args.dataset not in mapped:
+        parser.error(f"no dataset mapped from x, y named {args.dataset!r}; choose from {'; '.join(mapped)}")
     jobs = [(args.dataset, kind, args.repeat, args.folds, args.scale, args.quantile, args.inner) for kind in args.kinds.split(",")]
     with ProcessPoolExecutor(len(jobs)) as pool:
         for dataset, kind, means, near_shares, detail_shares, seconds in pool.map(run, jobs):

@@ -1,5 +1,10 @@
 """Probe for issue 13: the default's smooth map far from the samples, and a detailed one near them.
 
+geoclf now does this itself (geoclf/near_detail.py, the default since 2026-12-05), with the
+share fitted on the inner folds its smoothness is chosen on; this probe kept the two models
+apart, with the default run with --no-near-detail, and is kept for the record of how the
+design was measured.
+
     .venv/bin/python benchmarks/detail_near_samples.py [--dataset clmfires] [--kinds random,block] [--repeat 0]
 
 Random folds reward detail at the scale of a survey's clusters; spatial blocks, like a map
@@ -86,7 +91,8 @@ def run(job: tuple) -> tuple[str, str, dict, list, list, float]:
     data = real_data.prepared(dataset, kind, folds, repeat)
     names, codes = data.names, data.codes
     xy = coordinates(data.points)
-    configs = {"smooth": TrainingConfig(seed=repeat), "detail": TrainingConfig(seed=repeat, encoding="fourier", encoding_scale=scale)}
+    configs = {"smooth": TrainingConfig(seed=repeat, near_detail=False),
+               "detail": TrainingConfig(seed=repeat, encoding="fourier", encoding_scale=scale)}
     found: dict[str, list] = {name: [] for name in ("smooth", "detail", "switch", "half", *(("chosen",) if choose else ()))}
     near_shares, detail_shares, started = [], [], time.perf_counter()
     for fold in range(folds):

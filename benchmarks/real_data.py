@@ -268,6 +268,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3, help="Fold draws (and training seeds) per dataset.")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--first-repeat", type=int, default=0,
+                        help="Fit repeats from this one on (the table still summarizes all --repeats).")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--dataset", help="Run these datasets (semicolon-separated names, or texts the names contain).")
     parser.add_argument("--kinds", default=",".join(FOLD_KINDS), help="Fold kinds, comma-separated.")
@@ -285,7 +287,7 @@ def main():
     kinds, models = args.kinds.split(","), [m for m in args.models.split(",") if m]
     if unknown := set(models) - set(MODELS):
         parser.error(f"unknown models {sorted(unknown)}; choose from {', '.join(MODELS)}")
-    jobs = [(d, k, m, r, args.folds) for d in names for k in kinds for r in range(args.repeats) for m in models]
+    jobs = [(d, k, m, r, args.folds) for d in names for k in kinds for r in range(args.first_repeat, args.repeats) for m in models]
     jobs.sort(key=lambda job: job[2] != "geoclf default")  # the longest first, so the pool ends together
     store = load_store(args.fresh)
     if args.missing_only:

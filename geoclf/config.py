@@ -145,6 +145,12 @@ class TrainingConfig:
         "Default: 0.02 for a threshold response, else 0.",
         "Input lasso", minimum=0,
     )
+    near_detail: bool = setting(
+        True, "For a map from x, y alone (projected CRS): also train a sharper map (x, y as random Fourier features) and "
+        "mix it in near the samples, as far out as inner folds can test it, at the share they fit; the smooth map "
+        "elsewhere. The share is 0 unless it lowers the inner folds' log loss.",
+        "Detail near the samples",
+    )
     class_weight: str = setting(
         "none", "balanced: rare species weigh as much in the loss as common ones.",
         "Class weights", choices=CLASS_WEIGHTS,

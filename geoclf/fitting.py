@@ -14,7 +14,7 @@ import copy
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -24,9 +24,10 @@ from .config import TrainingConfig
 from .encoding import Binning, Encoding, spherical_spread
 from .errors import GeoclfError, SettingError
 from .inputs import InputSpec, Scaler
-from .network import Architecture, Blend, resolve_device
+from .network import Architecture, resolve_device
 from .network_stack import InnerFoldFit, Rung, fit_on_inner_folds, stack_batch_size
-from .smoothness import LADDER, choose_blend, smoothness_choice
+from .near_detail import adds_detail, choose_detail, detail_architecture, with_detail
+from .smoothness import LADDER, blended_network, choose_blend, smoothness_choice
 
 OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
@@ -141,20 +142,25 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
         validation = (vx, vy)
 
     started = time.perf_counter()
-    report = tag_records(on_epoch, epochs=config.epochs)
+    detailed = adds_detail(config, inputs, crs)
+    report = tag_records(on_epoch, epochs=config.epochs * (2 if detailed else 1))  # the detail's stack: a second run of epochs
     if inner_folds and not config.trains_as_stack():
         raise ValueError("only a network that trains as a stack is scored on inner folds within its fit")
     if config.chooses_smoothness(inputs) or inner_folds:
         rungs = LADDER if config.chooses_smoothness(inputs) else (Rung(config.weight_decay, config.input_lasso),)
         stacked = fit_on_inner_folds(x, y, classes, architecture, config, rungs, report, validation, groups)
         chosen = stacked.chosen
-        blend, evidence = choose_blend(stacked) if config.may_blend(inputs) else ({chosen: 1.0}, None)
-        network, architecture = _blended(stacked, blend, architecture)
+        blend, evidence = choose_blend(stacked, weights) if config.may_blend(inputs) else ({chosen: 1.0}, None)
+        network, architecture = blended_network(stacked, blend, architecture)
         history = stacked.history[chosen]
-        metrics = {"seconds": round(time.perf_counter() - started, 3), "epochs_run": len(history),
-                   "batch_size": stacked.batch_size, "inner_fold_log_loss": round(stacked.losses[chosen], 5)}
+        metrics = {"epochs_run": len(history), "batch_size": stacked.batch_size,
+                   "inner_fold_log_loss": round(stacked.losses[chosen], 5)}
         if len(rungs) > 1:
             metrics["smoothness_choice"] = smoothness_choice(stacked, blend, evidence)
+        if detailed:
+            network, architecture = _near_detail(network, architecture, stacked, blend, x, y, classes, inputs, config, report,
+                                                 validation, groups, weights, metrics)
+        metrics["seconds"] = round(time.perf_counter() - started, 3)
         return _finish(network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
                        config, metrics, device)
 
@@ -196,14 +202,22 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     return _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device)
 
 
-def _blended(stacked: InnerFoldFit, blend: dict[Rung, float], architecture: Architecture):
-    """The network the blend describes, and its architecture: one rung's network as it is, several as a Blend."""
-    if len(blend) == 1:
-        return stacked.networks[next(iter(blend))], architecture
-    front = architecture.encoders()  # computed once, in front of the members, which keep what follows them
-    bodies = [torch.nn.Sequential(*list(stacked.networks[rung])[len(front):]) for rung in blend]
-    shares = torch.tensor(list(blend.values()), dtype=torch.float32)
-    return Blend(front, bodies, shares).eval(), replace(architecture, members=len(blend))
+def _near_detail(network, architecture, stacked: InnerFoldFit, blend, x, y, classes, inputs, config, report, validation,
+                 groups, weights, metrics):
+    """The smooth map with a detailed one mixed in near the samples where the inner folds say so (near_detail.py);
+    records the choice in `metrics`. The detail's stack reports its epochs after the smooth map's."""
+    architecture_of_detail = detail_architecture(architecture, inputs, config.seed)
+    later = None if report is None else (lambda record: report({**record, "epoch": record["epoch"] + config.epochs}))
+    detail = fit_on_inner_folds(x, y, classes, architecture_of_detail, config, LADDER, later, validation, groups)
+    detail_blend, detail_evidence = choose_blend(detail, weights)
+    columns = list(architecture_of_detail.encoding.columns)
+    points = x[:, columns].detach().cpu().double().numpy()
+    share, reach, record = choose_detail(stacked, blend, detail, detail_blend, points, weights)
+    record["detail"] = smoothness_choice(detail, detail_blend, detail_evidence)
+    metrics["near_detail"] = record
+    if share == 0:
+        return network, architecture
+    return with_detail(network, architecture, points, detail, detail_blend, architecture_of_detail, share, reach)
 
 
 def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> FitResult:

@@ -5,13 +5,15 @@ model rebuilds the same torch module and then fills in its weights. Options beyo
 the plain MLP of the teaching texts: input encodings in front (a location encoding of
 the coordinates, binning of the other inputs), residual blocks with layer norm (deeper
 networks that still train), dropout, and a blend of several such networks (the
-smoothness ladder's rungs, smoothness.py) whose class probabilities are averaged.
+smoothness ladder's rungs, smoothness.py) whose class probabilities are averaged, and
+a sharper network mixed in near the training samples only (NearDetail, near_detail.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -29,7 +31,9 @@ class Architecture:
     With `residual`, the first width projects the inputs and every further width adds
     a pre-norm residual block (layer norm, linear, activation, dropout, linear, plus the
     block's input); the widths must then be equal. With `members` above 1 the network is
-    a Blend of that many such MLPs behind one set of input encodings.
+    a Blend of that many such MLPs behind one set of input encodings. With a `detail`
+    (another architecture) it is a NearDetail: this network everywhere, mixed with the
+    detail's near the `detail_points` training samples.
     """
 
     inputs: int
@@ -41,6 +45,8 @@ class Architecture:
     dropout: float = 0.0
     binning: Binning = field(default_factory=Binning)
     members: int = 1
+    detail: Architecture | None = None
+    detail_points: int = 0
 
     def __post_init__(self):
         if not 1 <= len(self.hidden) <= MAX_LAYERS or not all(1 <= width <= MAX_WIDTH for width in self.hidden):
@@ -54,11 +60,17 @@ class Architecture:
             raise SettingError("{dropout} must be in [0, 1), got {value}", value=self.dropout)
         if not 1 <= self.members <= MAX_BLEND:
             raise ValueError(f"a blend has 1 to {MAX_BLEND} members, got {self.members}")
+        if self.detail is not None and (self.detail.detail is not None or self.detail_points < 1
+                                        or len(self.detail.encoding.columns) != 2):
+            raise ValueError("a detail is a network of the coordinates near at least one sample")
 
     def build(self, device: str | torch.device | None = None) -> nn.Module:
         """The torch module (an nn.Sequential, or a Blend of them). Its linear and norm layers go on `device`: 'meta'
         gives their shapes without allocating them (model.py checks a file's header that way); the small encoders
         are always real."""
+        if self.detail is not None:
+            smooth = replace(self, detail=None, detail_points=0).build(device)
+            return NearDetail(smooth, self.detail.build(device), self.detail.encoding.columns, self.detail_points, device)
         front = self.encoders()
         if self.members > 1:
             return Blend(front, [self._body(device) for _ in range(self.members)], torch.ones(self.members, device=device))
@@ -120,6 +132,8 @@ class Architecture:
             extras.append("binned inputs")
         if self.members > 1:
             extras.append(f"a blend of {self.members}")
+        if self.detail is not None:
+            extras.append(f"near the samples mixed with a {self.detail.describe()}")
         shape = f"{self.inputs}-{'-'.join(map(str, self.hidden))}-{self.outputs}"
         return f"{shape} {kind}, {self.activation}" + "".join(f", {e}" for e in extras)
 
@@ -128,6 +142,7 @@ class Architecture:
             "inputs": self.inputs, "hidden": list(self.hidden), "outputs": self.outputs, "activation": self.activation,
             "encoding": self.encoding.to_dict(), "residual": self.residual, "dropout": self.dropout,
             "binning": self.binning.to_dict(), "members": self.members,
+            **({"detail": self.detail.to_dict(), "detail_points": self.detail_points} if self.detail is not None else {}),
         }
 
     @classmethod
@@ -142,6 +157,8 @@ class Architecture:
             dropout=float(data.get("dropout", 0.0)),
             binning=Binning.from_dict(data.get("binning")),
             members=int(data.get("members", 1)),
+            detail=cls.from_dict(data["detail"]) if data.get("detail") is not None else None,
+            detail_points=int(data.get("detail_points", 0)),
         )
 
 
@@ -163,6 +180,48 @@ class Blend(nn.Module):
         x = self.front(x)
         logits = torch.stack([member(x) for member in self.members])
         return torch.logsumexp(torch.log_softmax(logits, dim=-1) + self.log_shares.view(-1, 1, 1), dim=0)
+
+
+class NearDetail(nn.Module):
+    """A smooth network everywhere, and near the training samples a mix of it with a sharper one (near_detail.py).
+
+    A cell counts as near when a training sample lies within `reach` of it, in the scaled
+    coordinates. There the output is the log of (1 - share) x the smooth network's class
+    probabilities + share x the detail's; elsewhere the smooth network's log probabilities
+    alone, so a softmax of the output gives the map's probabilities, as for a Blend. The
+    detail runs on the near cells only: a map far larger than the survey pays little for it.
+    """
+
+    def __init__(self, smooth: nn.Module, detail: nn.Module, columns, points: int, device=None):
+        super().__init__()
+        self.smooth, self.detail, self.columns = smooth, detail, list(columns)
+        self.register_buffer("points", torch.zeros(points, 2, dtype=torch.float64, device=device))  # scaled x, y
+        self.register_buffer("reach", torch.zeros((), dtype=torch.float64, device=device))
+        self.register_buffer("share", torch.zeros((), device=device))
+        self._tree = None
+
+    def _load_from_state_dict(self, *args, **kwargs):
+        self._tree = None  # new points: the tree is rebuilt at the next call
+        super()._load_from_state_dict(*args, **kwargs)
+
+    def near(self, x: torch.Tensor) -> torch.Tensor:
+        """Whether a training sample lies within the reach of each row of the scaled inputs x."""
+        from scipy.spatial import cKDTree
+
+        if self._tree is None:
+            self._tree = cKDTree(self.points.cpu().numpy())
+        where = x[:, self.columns].detach().cpu().double().numpy()
+        distance, _ = self._tree.query(where, distance_upper_bound=float(self.reach))
+        return torch.from_numpy(np.isfinite(distance)).to(x.device)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = torch.log_softmax(self.smooth(x), dim=-1)
+        near = self.near(x)
+        if bool(near.any()):
+            detail = torch.log_softmax(self.detail(x[near]), dim=-1)
+            mixed = torch.logaddexp(out[near] + torch.log1p(-self.share), detail + torch.log(self.share))
+            out = out.index_put((near,), mixed)
+        return out
 
 
 class ResidualBlock(nn.Module):

@@ -236,8 +236,9 @@ class InnerFoldFit:
     """What the stack leaves to choose from: every rung's all-samples network, and the evidence of its inner folds.
 
     `out_of_fold` holds every rung's logits for the samples its inner networks left out
-    (`codes` and `folds` say their classes and inner folds); `losses` is each rung's
-    mean log loss on them; `chosen`, the rung with the lowest.
+    (`codes` and `folds` say their classes and inner folds; `inner` is every training
+    sample's inner fold, -1 for those never left out); `losses` is each rung's mean log
+    loss on them; `chosen`, the rung with the lowest.
     """
 
     networks: dict[Rung, nn.Sequential]
@@ -245,6 +246,7 @@ class InnerFoldFit:
     out_of_fold: torch.Tensor
     codes: torch.Tensor
     folds: np.ndarray
+    inner: np.ndarray
     batch_size: int
     trained: int
     seconds: float
@@ -290,4 +292,4 @@ def fit_on_inner_folds(x, y, classes: int, architecture: Architecture, config, r
     }
     return InnerFoldFit({rung: stack.extract(member, architecture) for rung, member in zip(rungs, final)}, history,
                         out_of_fold_logits(stack, encoded, plan), y[torch.from_numpy(scored).to(y.device)],
-                        plan.inner[scored], batch, len(plan.rungs), round(time.perf_counter() - started, 3))
+                        plan.inner[scored], plan.inner, batch, len(plan.rungs), round(time.perf_counter() - started, 3))

@@ -28,15 +28,22 @@ few samples fit their noise (ants' 97 nests lost 0.006 in log loss), so the blen
 earn its place: its shares are fitted on two inner folds' left-out samples and scored on
 the third's, against the single rung chosen the same way, and the blend is kept only
 when it wins by more than one standard error of the per-sample difference. A response to
-covariates keeps one rung (config.may_blend).
+covariates keeps one rung (config.may_blend). Where training weighs the classes (balanced
+weights, presence-only records), each left-out sample counts by its class's weight here
+too, here and for the detail near the samples (near_detail.py): fitted unweighted, the
+detail's share undid the weighting, and a presence-only map's suitability where its species
+was found fell below 0.5 (0.46 in tests/core/test_background.py).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import torch
 
 from .config import INNER_FOLDS
+from .network import Architecture, Blend
 from .network_stack import InnerFoldFit, Rung
 
 DECAYS = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # decoupled weight decay per rung, as AdamW's
@@ -46,55 +53,90 @@ BLEND_SAMPLES = 20_000  # left-out samples the shares and their test use at most
 # and a million samples took 42 s
 
 
-def blend_shares(probabilities: torch.Tensor, iterations: int = 300) -> torch.Tensor:
+def blend_shares(probabilities: torch.Tensor, iterations: int = 300, weights: torch.Tensor | None = None) -> torch.Tensor:
     """Shares (summing to 1) over the rungs that maximize the mean log of sum_r share_r x p_r, where
-    `probabilities` (rungs, samples) is each rung's probability of each sample's own class.
+    `probabilities` (rungs, samples) is each rung's probability of each sample's own class (the mean weighted by
+    each sample's class weight, where training weighted its loss so).
 
-    The problem is convex; EM climbs it monotonically: each share becomes the mean of
-    its rung's part in every sample's blended probability.
+    The problem is convex; EM climbs it monotonically: each share becomes the (weighted)
+    mean of its rung's part in every sample's blended probability.
     """
     shares = torch.full((len(probabilities),), 1.0 / len(probabilities), dtype=probabilities.dtype)
     for _ in range(iterations):
         parts = shares.unsqueeze(1) * probabilities
-        shares = (parts / parts.sum(0, keepdim=True).clamp_min(1e-30)).mean(1)
+        parts = parts / parts.sum(0, keepdim=True).clamp_min(1e-30)
+        shares = parts.mean(1) if weights is None else (parts * weights).sum(1) / weights.sum()
     return shares
 
 
-def cross_fitted_gain(probabilities: torch.Tensor, folds: np.ndarray) -> tuple[float, float]:
-    """Mean and standard error, over samples, of the blend's log loss minus the single best rung's, each fitted on
-    the other inner folds' samples and scored on the sample's own fold: negative where the blend is better."""
-    differences = []
+def cross_fitted_gain(probabilities: torch.Tensor, folds: np.ndarray, baseline: int | None = None,
+                      weights: torch.Tensor | None = None) -> tuple[float, float]:
+    """Mean and standard error, over samples (weighted by `weights`, the samples' class weights, when given), of the
+    blend's log loss minus the single best rung's (or the `baseline` rung's), each fitted on the other inner folds'
+    samples and scored on the sample's own fold: negative where the blend is better."""
+    given = weights is not None
+    weights = weights.to(probabilities.dtype) if given else torch.ones(probabilities.shape[1], dtype=probabilities.dtype)
+    differences, kept = [], []
     for fold in range(INNER_FOLDS):
         fit, score = torch.from_numpy(folds != fold), torch.from_numpy(folds == fold)
         if not score.any() or not fit.any():
             continue
-        shares = blend_shares(probabilities[:, fit])
-        best = int(probabilities[:, fit].clamp_min(1e-30).log().mean(1).argmax())
+        shares = blend_shares(probabilities[:, fit], weights=weights[fit] if given else None)
+        mean_log = (probabilities[:, fit].clamp_min(1e-30).log() * weights[fit]).sum(1)
+        best = baseline if baseline is not None else int(mean_log.argmax())
         blended = (shares.unsqueeze(1) * probabilities[:, score]).sum(0)
         differences.append(probabilities[best, score].clamp_min(1e-30).log() - blended.clamp_min(1e-30).log())
+        kept.append(weights[score])
     if not differences:
         return 0.0, 0.0
-    difference = torch.cat(differences)
-    return float(difference.mean()), float(difference.std() / len(difference) ** 0.5) if len(difference) > 1 else 0.0
+    difference, weight = torch.cat(differences), torch.cat(kept)
+    if len(difference) < 2:
+        return float(difference.mean()), 0.0
+    if not given:
+        return float(difference.mean()), float(difference.std() / len(difference) ** 0.5)
+    mean = (difference * weight).sum() / weight.sum()
+    effective = weight.sum() ** 2 / (weight ** 2).sum()  # Kish's effective sample size: n for equal weights
+    spread = ((weight * (difference - mean) ** 2).sum() / weight.sum() * len(difference) / (len(difference) - 1)).sqrt()
+    return float(mean), float(spread / effective ** 0.5)
 
 
-def choose_blend(fitted: InnerFoldFit) -> tuple[dict[Rung, float], dict]:
+def choose_blend(fitted: InnerFoldFit, class_weights: torch.Tensor | None = None) -> tuple[dict[Rung, float], dict]:
     """The rungs the model blends and their shares (the chosen rung alone unless the blend earns its place), and the
     evidence: the blend's log loss minus the best single rung's on samples its shares never saw, and its standard
-    error."""
+    error. With `class_weights` (balanced training) each sample counts by its class's weight, as in training."""
     logits, codes, folds = fitted.out_of_fold.detach().cpu(), fitted.codes.cpu(), fitted.folds
     if len(folds) > BLEND_SAMPLES:  # a fixed draw: the same samples for the same survey
         drawn = np.sort(np.random.default_rng(0).choice(len(folds), BLEND_SAMPLES, replace=False))
         logits, codes, folds = logits[:, torch.from_numpy(drawn)], codes[torch.from_numpy(drawn)], folds[drawn]
     probabilities = torch.softmax(logits.double(), -1).gather(-1, codes.view(1, -1, 1).expand(len(logits), -1, 1)).squeeze(-1)
-    gain, error = cross_fitted_gain(probabilities, folds)
+    weights = None if class_weights is None else class_weights.cpu().double()[codes]
+    gain, error = cross_fitted_gain(probabilities, folds, weights=weights)
     evidence = {"log_loss_change": round(gain, 5), "standard_error": round(error, 5)}
     if gain + error >= 0:
         return {fitted.chosen: 1.0}, evidence
-    shares = blend_shares(probabilities)
+    shares = blend_shares(probabilities, weights=weights)
     kept = {rung: float(share) for rung, share in zip(fitted.networks, shares) if share >= SMALLEST_SHARE}
     total = sum(kept.values())
     return {rung: share / total for rung, share in kept.items()}, evidence
+
+
+def blended_network(fitted: InnerFoldFit, blend: dict[Rung, float], architecture: Architecture):
+    """The network the blend describes, and its architecture: one rung's network as it is, several as a Blend."""
+    if len(blend) == 1:
+        return fitted.networks[next(iter(blend))], architecture
+    front = architecture.encoders()  # computed once, in front of the members, which keep what follows them
+    bodies = [torch.nn.Sequential(*list(fitted.networks[rung])[len(front):]) for rung in blend]
+    shares = torch.tensor(list(blend.values()), dtype=torch.float32)
+    return Blend(front, bodies, shares).eval(), replace(architecture, members=len(blend))
+
+
+def own_class_probabilities(fitted: InnerFoldFit, blend: dict[Rung, float]) -> torch.Tensor:
+    """(scored samples,) float64: the blend's probability of each left-out sample's own class, from the inner
+    networks that left it out."""
+    shares = torch.tensor([blend.get(rung, 0.0) for rung in fitted.networks], dtype=torch.float64)
+    probabilities = torch.softmax(fitted.out_of_fold.detach().cpu().double(), -1)
+    own = probabilities.gather(-1, fitted.codes.cpu().view(1, -1, 1).expand(len(probabilities), -1, 1)).squeeze(-1)
+    return shares @ own
 
 
 def smoothness_choice(fitted: InnerFoldFit, blend: dict[Rung, float], evidence: dict | None) -> dict:

@@ -26,6 +26,7 @@ class TrainingReport:
     val_accuracy: float | None = None
     response: str | None = None  # the choice between threshold and smooth, with its evidence
     smoothness: str | None = None  # the chosen weight decay, with its evidence
+    near_detail: str | None = None  # the detail mixed in near the samples, with its evidence
     best_epoch: int | None = None
     epochs_run: int | None = None
     temperature: float | None = None
@@ -36,6 +37,7 @@ class TrainingReport:
     @classmethod
     def of(cls, model) -> "TrainingReport":
         """The report of a trained (or loaded) Model."""
+        from .near_detail import describe_detail
         from .response import describe_response
         from .smoothness import describe_smoothness
         from .validation import CrossValidationReport
@@ -50,6 +52,7 @@ class TrainingReport:
             val_samples=m.get("val_samples"), val_accuracy=m.get("val_accuracy"),
             response=describe_response(model.training, m) if "response_choice" in m else None,
             smoothness=describe_smoothness(m["smoothness_choice"]) if "smoothness_choice" in m else None,
+            near_detail=describe_detail(m["near_detail"]) if "near_detail" in m else None,
             best_epoch=m.get("best_epoch"), epochs_run=m.get("epochs_run"),
             temperature=m.get("temperature"), val_log_loss_uncalibrated=m.get("val_log_loss_uncalibrated"),
             val_log_loss=m.get("val_log_loss"),
@@ -75,6 +78,8 @@ class TrainingReport:
             lines.append(f"response: {self.response}")
         if self.smoothness is not None:
             lines.append(f"smoothness: {self.smoothness}")
+        if self.near_detail is not None:
+            lines.append(f"detail near the samples: {self.near_detail}")
         if self.best_epoch is not None:
             lines.append(f"early stopping: kept epoch {self.best_epoch} of {self.epochs_run} run (the lowest validation loss)")
         if self.temperature is not None:

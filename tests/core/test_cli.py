@@ -54,13 +54,13 @@ def test_quick_start_end_to_end(tmp_path):
 def test_train_shows_progress_and_a_summary(cli, tmp_path, spiral_gpkg):
     result = cli("train", spiral_gpkg, "-o", tmp_path / "m.geoclf", "--epochs", "20", "--val-fraction", "0.2")
     assert result.code == 0
-    assert "training" in result.err and "20/20" in result.err
+    assert "training" in result.err and "40/40" in result.err  # the smooth map's 20 epochs, then the detail's (near_detail.py)
     assert "on its own training points: accuracy" in result.out and "on the hold-out (" in result.out
     assert "model written to" in result.out
     quiet = cli("train", spiral_gpkg, "-o", tmp_path / "q.geoclf", "--epochs", "5", "--quiet")
     assert quiet.code == 0 and quiet.err == ""
     lines = cli("train", spiral_gpkg, "-o", tmp_path / "l.geoclf", "--epochs", "4", "--progress", "lines")
-    assert [l.split()[1] for l in lines.error_lines] == ["25%", "50%", "75%", "100%"]
+    assert [l.split()[1] for l in lines.error_lines] == ["12%", "25%", "37%", "50%", "62%", "75%", "87%", "100%"]  # 4 + 4 epochs
 
 
 def test_teaching_setup_from_the_command_line(cli, tmp_path, spiral_gpkg):
@@ -83,6 +83,7 @@ def test_same_seed_same_model_file(cli, tmp_path, spiral_gpkg):
     for info in (a, b):  # wall-clock times are the only thing allowed to differ
         info["metrics"].pop("seconds")
         info["metrics"]["smoothness_choice"].pop("seconds")
+        info["metrics"]["near_detail"]["detail"].pop("seconds")
     assert a == b
     from geoclf import Model
 

@@ -143,7 +143,8 @@ def test_a_large_survey_tests_its_blend_on_a_fixed_draw_of_its_samples(monkeypat
     halves = torch.from_numpy(rng.random(3000) < 0.5)
     right = torch.where(halves, 2.0, -2.0) * (codes * 2 - 1)  # the first rung's logit for class 1 is right on half
     logits = torch.stack([torch.stack([torch.zeros(3000), right], -1), torch.stack([torch.zeros(3000), -right], -1)])
-    fitted = InnerFoldFit({Rung(0.0): None, Rung(1.0): None}, {}, logits, codes, np.arange(3000) % INNER_FOLDS, 32, 8, 0.0)
+    folds = np.arange(3000) % INNER_FOLDS
+    fitted = InnerFoldFit({Rung(0.0): None, Rung(1.0): None}, {}, logits, codes, folds, folds, 32, 8, 0.0)
     blend, evidence = smoothness.choose_blend(fitted)
     assert set(blend) == {Rung(0.0), Rung(1.0)} and evidence["log_loss_change"] + evidence["standard_error"] < 0
     assert smoothness.choose_blend(fitted) == (blend, evidence)  # the same draw each time
@@ -160,7 +161,7 @@ def _shuffled_spiral(seed):
 
 def test_a_noisy_survey_maps_a_blend_of_rungs_recorded_in_the_model_file(tmp_path):
     points = _shuffled_spiral(seed=0)
-    model = train(Samples(points, "species"), TrainingConfig(epochs=60))
+    model = train(Samples(points, "species"), TrainingConfig(epochs=60, near_detail=False))  # the blend alone
     choice = model.metrics["smoothness_choice"]
     blend = choice["blend"]
     assert len(blend) > 1 and sum(blend.values()) == pytest.approx(1.0, abs=1e-3)

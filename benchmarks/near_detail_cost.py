@@ -1,0 +1,63 @@
+"""What detail near the samples costs (geoclf/near_detail.py): training time, and the time to draw a map.
+
+    .venv/bin/python benchmarks/near_detail_cost.py [--points 2000] [--size 2000] [--threads 2]
+
+Trains the default on the banana slugs' x, y (a fixed draw of --points of them, the issue's
+budget: 30 s for 2,000 points on 2 cores) with and without the detail (--no-near-detail),
+then draws a --size x --size class map and probability raster over the survey's extent with each,
+in the same run: the smooth model on predict-raster's fast path (forward.py, its ceiling), the
+detailed one on Model.classify's path, which asks a k-d tree for each cell's nearest sample and
+runs the sharper network on the near cells only. Prints seconds and the share of near cells.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--points", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=2000, help="Cells per side of the map.")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    import torch
+
+    from geoclf import Grid, MapOutputs, TrainingConfig, predict_raster, train
+    from geoclf.samples import Samples
+    from real_data import variants
+
+    torch.set_num_threads(args.threads)
+    points, label, _, _ = variants()["ariolimax: x, y"]
+    drawn = points.iloc[np.sort(np.random.default_rng(0).choice(len(points), args.points, replace=False))].reset_index(drop=True)
+    models = {}
+    for name, config in (("smooth alone", TrainingConfig(near_detail=False)), ("with detail", TrainingConfig())):
+        started = time.perf_counter()
+        models[name] = train(Samples(drawn, label), config)
+        print(f"train {name}: {time.perf_counter() - started:.1f} s for {args.points} points", flush=True)
+    record = models["with detail"].metrics["near_detail"]
+    print(f"detail share {record['share']}, reach {record['reach']} (scaled x, y)")
+    with tempfile.TemporaryDirectory() as folder:
+        for index, (name, model) in enumerate(models.items()):
+            grid = Grid.from_bounds(model.extent, model.crs, size=(args.size, args.size))
+            started = time.perf_counter()
+            predict_raster(model, grid, MapOutputs(Path(folder) / f"{index}c.tif", probabilities=Path(folder) / f"{index}p.tif"))
+            print(f"map {name}: {time.perf_counter() - started:.1f} s for {args.size} x {args.size} cells", flush=True)
+    detailed = models["with detail"]
+    if hasattr(detailed.network, "near"):
+        from rasterio.windows import Window
+
+        centres = np.column_stack(grid.cell_centers(Window(0, 0, grid.width, grid.height)))
+        near = detailed.network.near(torch.from_numpy(detailed.scaler.transform(centres)).float())
+        print(f"near cells: {float(near.float().mean()):.3f} of the map")
+
+if __name__ == "__main__":
+    main()

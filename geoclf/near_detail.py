@@ -1,0 +1,120 @@
+"""Detail near the samples, the smooth map away from them: a map from x, y alone that random and spatial folds both accept.
+
+A survey's samples cluster. Random folds test a map where it has samples close by, and
+reward detail at the scale of the clusters; spatial blocks test it where it has none, and
+punish that detail (README, Real field data: a Fourier encoding lifted clmfires under
+random folds, 0.530 -> 0.539, and sank it under blocks, 0.508 -> 0.481). The inner
+folds that choose the smoothness are drawn at random, so they can vouch for detail only
+as far from the samples as their left-out samples lie. So a map from coordinates alone
+also trains a sharper model (x, y through random Fourier features, DETAIL_SCALE cycles
+per standard deviation, on the same ladder and inner folds) and mixes it in only there:
+within the REACH_QUANTILE of the distances from the inner folds' left-out samples to
+the samples they trained on. Its share in that mix is fitted to those left-out samples,
+by EM as the blend's shares are, and must earn its place as the blend must
+(smoothness.py): fitted on two inner folds and scored on the third, it has to lower the
+log loss against the smooth map alone by more than one standard error, or the share is 0
+and the model is the smooth map alone. A noisy survey (ants, gorillas) keeps it so.
+
+benchmarks/detail_near_samples.py measured this before it was built in: with the share
+fitted on inner folds, clmfires under random folds 0.530 / 1.077 -> 0.540 / 1.067
+(accuracy / log loss; gradient boosting 0.537 / 1.087), the banana slugs 0.960 / 0.104 ->
+0.969 / 0.090, spatial blocks within 0.002 of the smooth map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from .config import INNER_FOLDS, TrainingConfig
+from .encoding import Encoding
+from .inputs import InputSpec
+from .network import Architecture, NearDetail
+from .network_stack import InnerFoldFit, Rung
+from .smoothness import SMALLEST_SHARE, blend_shares, blended_network, cross_fitted_gain, own_class_probabilities
+
+DETAIL_FREQUENCIES = 16  # random Fourier directions of the detail's encoding
+DETAIL_SCALE = 8.0  # their typical frequency, cycles per standard deviation: the probe's (scale 8 on clmfires and the slugs)
+REACH_QUANTILE = 0.9  # of the left-out samples' distances to the samples their inner networks trained on
+
+
+def adds_detail(config: TrainingConfig, inputs: list[InputSpec], crs) -> bool:
+    """Whether training tries the detail: a map from x, y alone whose rungs may blend, with no location encoding
+    asked for, in a projected CRS (on lon/lat the encoding would need its own scaling)."""
+    coordinates = sorted(spec.name for spec in inputs if spec.kind == "coordinate")
+    geographic = crs is not None and crs.is_geographic
+    return (config.near_detail and config.may_blend(inputs) and config.encoding == "none" and not geographic
+            and coordinates == ["x", "y"] and len(inputs) == 2)
+
+
+def detail_architecture(architecture: Architecture, inputs: list[InputSpec], seed: int) -> Architecture:
+    """The smooth map's architecture with x, y expanded into random Fourier features."""
+    columns = tuple(i for i, spec in enumerate(inputs) if spec.kind == "coordinate")
+    encoding = Encoding("fourier", DETAIL_FREQUENCIES, DETAIL_SCALE, columns, False, 1.0, seed)
+    return Architecture(architecture.inputs, architecture.hidden, architecture.outputs, architecture.activation, encoding)
+
+
+def left_out_gaps(points: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """For each sample an inner fold left out (inner >= 0, in sample order), the distance to the nearest sample
+    that fold's networks trained on."""
+    from scipy.spatial import cKDTree
+
+    gaps = np.full(len(points), np.nan)
+    for fold in range(INNER_FOLDS):
+        held, kept = inner == fold, inner != fold
+        if held.any() and kept.any():
+            gaps[held] = cKDTree(points[kept]).query(points[held])[0]
+    return gaps[inner >= 0]
+
+
+def choose_detail(smooth: InnerFoldFit, smooth_blend: dict[Rung, float], detail: InnerFoldFit,
+                  detail_blend: dict[Rung, float], points: np.ndarray,
+                  class_weights: torch.Tensor | None = None) -> tuple[float, float, dict]:
+    """The detail's share near the samples (0: the smooth map alone), the reach, and the evidence.
+
+    `points` are the training samples' scaled x, y; both fits share their inner folds
+    (the same seed and classes draw the same plan). With `class_weights` (balanced
+    training, presence-only records) each sample counts by its class's weight, as in training.
+    """
+    gaps = left_out_gaps(points, smooth.inner)
+    if len(gaps) == 0:
+        return 0.0, 0.0, {"share": 0.0, "reason": "no inner fold could leave a sample out"}
+    reach = float(np.quantile(gaps, REACH_QUANTILE))
+    near = torch.from_numpy(gaps <= reach)
+    own = torch.stack([own_class_probabilities(smooth, smooth_blend), own_class_probabilities(detail, detail_blend)])
+    own, folds = own[:, near], smooth.folds[near.numpy()]
+    weights = None if class_weights is None else class_weights.cpu().double()[smooth.codes.cpu()][near]
+    gain, error = cross_fitted_gain(own, folds, baseline=0, weights=weights)
+    share = float(blend_shares(own, weights=weights)[1]) if gain + error < 0 else 0.0
+    share = share if share >= SMALLEST_SHARE else 0.0
+    evidence = {"share": round(share, 4), "reach": round(reach, 5), "near_samples": int(near.sum()),
+                "log_loss_change": round(gain, 5), "standard_error": round(error, 5)}
+    return share, reach, evidence
+
+
+def with_detail(network, architecture: Architecture, points: np.ndarray, detail: InnerFoldFit,
+                detail_blend: dict[Rung, float], detail_arch: Architecture, share: float, reach: float):
+    """The smooth network with the detail mixed in near the samples at `share`, and its architecture."""
+    detail_network, detail_arch = blended_network(detail, detail_blend, detail_arch)
+    mixed = NearDetail(network, detail_network, detail_arch.encoding.columns, len(points))
+    with torch.no_grad():
+        mixed.points.copy_(torch.from_numpy(np.ascontiguousarray(points, dtype=np.float64)))
+        mixed.reach.fill_(reach)
+        mixed.share.fill_(share)
+    return mixed.eval(), replace(architecture, detail=detail_arch, detail_points=len(points))
+
+
+def describe_detail(record: dict) -> str:
+    """'a Fourier-encoded map at share 0.34 within 0.0712 of a training sample (scaled x, y), the smooth map
+    elsewhere (log loss -0.0123 +/- 0.0040 against the smooth map alone on 1234 left-out samples, ...)', or why none."""
+    if "reason" in record:
+        return f"none ({record['reason']})"
+    change = f"log loss {record['log_loss_change']:+.4f} +/- {record['standard_error']:.4f} against the smooth map alone"
+    where = f"within {record['reach']:.3g} of a training sample (scaled x, y)"
+    if record["share"] > 0:
+        return (f"a Fourier-encoded map at share {record['share']:.2f} {where}, the smooth map elsewhere ({change} on "
+                f"{record['near_samples']} left-out samples, where its share was not fitted)")
+    return (f"none: a Fourier-encoded map mixed in {where} gave {change} on {record['near_samples']} left-out "
+            "samples, not below one standard error")

@@ -1,0 +1,135 @@
+"""Detail near the samples, the smooth map away from them (geoclf/near_detail.py), on real training and real files."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import rasterio
+import shapely
+import torch
+from conftest import read_raster
+from scipy.spatial import cKDTree
+
+from geoclf import Grid, MapOutputs, TrainingConfig, predict_raster, train
+from geoclf.forward import is_plain
+from geoclf.inputs import COORDINATE_INPUTS
+from geoclf.model import Model
+from geoclf.near_detail import adds_detail, left_out_gaps
+from geoclf.network import NearDetail
+from geoclf.samples import Samples
+from geoclf.training_report import TrainingReport
+
+
+def clustered_survey(clusters=120, count=600, seed=3) -> Samples:
+    """Tight clusters of one species each, scattered over 10 km: a survey whose detail lives at the clusters' scale."""
+    rng = np.random.default_rng(seed)
+    centres, species = rng.uniform(0, 10_000, (clusters, 2)), rng.integers(0, 2, clusters)
+    which = rng.integers(0, clusters, count)
+    xy = centres[which] + rng.normal(0, 60, (count, 2))
+    labels = np.array(["crayfish", "tadpole"])[species[which]]
+    return Samples(gpd.GeoDataFrame({"species": labels}, geometry=shapely.points(xy), crs="EPSG:32633"), "species")
+
+
+@pytest.fixture(scope="module")
+def survey() -> Samples:
+    return clustered_survey()
+
+
+@pytest.fixture(scope="module")
+def detailed(survey) -> Model:
+    return train(survey, TrainingConfig(epochs=60))
+
+
+def scaled_xy(model: Model, values: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(model.scaler.transform(values)).float()
+
+
+def test_a_clustered_survey_mixes_detail_in_near_its_samples(detailed):
+    record = detailed.metrics["near_detail"]
+    assert isinstance(detailed.network, NearDetail) and detailed.architecture.detail is not None
+    assert 0 < record["share"] < 1 and record["log_loss_change"] + record["standard_error"] < 0
+    assert detailed.architecture.detail.encoding.kind == "fourier" and not is_plain(detailed)
+    assert record["detail"]["weight_decay"] in {0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0}
+
+
+def test_near_the_samples_the_map_is_the_mix_and_elsewhere_the_smooth_map(detailed):
+    network = detailed.network
+    points = detailed.sample_points
+    rng = np.random.default_rng(0)
+    far = np.column_stack([rng.uniform(20_000, 30_000, 500), rng.uniform(0, 10_000, 500)])  # beyond the survey
+    near = points[:500] + rng.normal(0, 5, (500, 2))  # metres from a sample
+    for values in (far, near):
+        with torch.no_grad():
+            x = scaled_xy(detailed, values)
+            smooth = torch.softmax(network.smooth(x), -1)
+            detail = torch.softmax(network.detail(x), -1)
+        share = float(network.share)
+        gap = cKDTree(detailed.scaler.transform(points)[:, :2]).query(x.numpy())[0]
+        inside = torch.from_numpy(gap <= float(network.reach)).unsqueeze(1)
+        expected = torch.where(inside, (1 - share) * smooth + share * detail, smooth)
+        np.testing.assert_allclose(detailed.predict_proba(values), expected.numpy(), atol=1e-5)
+    assert not network.near(scaled_xy(detailed, far)).any() and network.near(scaled_xy(detailed, near)).all()
+
+
+def test_the_detail_round_trips_through_the_model_file_and_into_a_map(detailed, tmp_path):
+    detailed.save(tmp_path / "m.geoclf")
+    loaded = Model.load(tmp_path / "m.geoclf")
+    assert loaded.architecture == detailed.architecture and loaded.metrics["near_detail"] == detailed.metrics["near_detail"]
+    values = np.random.default_rng(1).uniform(0, 10_000, (3000, 2))
+    np.testing.assert_array_equal(loaded.predict_proba(values), detailed.predict_proba(values))
+    text = TrainingReport.of(loaded).to_text()
+    assert f"detail near the samples: a Fourier-encoded map at share {loaded.metrics['near_detail']['share']:.2f}" in text
+
+    grid = Grid.from_bounds(loaded.extent, loaded.crs, size=(120, 100))
+    predict_raster(loaded, grid, MapOutputs(tmp_path / "c.tif", probabilities=tmp_path / "p.tif"))
+    window = rasterio.windows.Window(0, 0, grid.width, grid.height)
+    codes, probabilities = loaded.classify(np.column_stack(grid.cell_centers(window)), probabilities=True)
+    np.testing.assert_array_equal(read_raster(tmp_path / "c.tif", 1).ravel(), codes)
+    np.testing.assert_allclose(read_raster(tmp_path / "p.tif").reshape(2, -1), probabilities.T, atol=1e-6)
+
+
+def test_a_survey_whose_inner_folds_see_no_gain_keeps_the_smooth_map_and_its_fast_path(model):
+    """The default spiral: the smooth map alone, so predict-raster's separable path still draws it."""
+    record = model.metrics["near_detail"]
+    assert record["share"] == 0 and model.architecture.detail is None and is_plain(model)
+    assert "none: a Fourier-encoded map mixed in" in TrainingReport.of(model).to_text()
+
+
+def test_shuffled_labels_get_no_detail():
+    survey = clustered_survey(count=400, seed=5)
+    survey.points["species"] = np.random.default_rng(0).permutation(survey.points["species"].to_numpy())
+    model = train(survey, TrainingConfig(epochs=40))
+    assert model.metrics["near_detail"]["share"] == 0 and model.architecture.detail is None
+
+
+def test_the_detail_is_tried_only_for_a_projected_map_from_x_y_alone_and_can_be_turned_off():
+    inputs, projected, lonlat = list(COORDINATE_INPUTS), pyproj.CRS("EPSG:32633"), pyproj.CRS("EPSG:4326")
+    assert adds_detail(TrainingConfig(), inputs, projected) and adds_detail(TrainingConfig(), inputs, None)
+    assert not adds_detail(TrainingConfig(), inputs, lonlat)  # a lon/lat encoding would need its own scaling
+    assert not adds_detail(TrainingConfig(near_detail=False), inputs, projected)
+    assert not adds_detail(TrainingConfig(encoding="fourier"), inputs, projected)  # an encoding asked for: that map alone
+    assert not adds_detail(TrainingConfig(weight_decay=0.1), inputs, projected)  # a decay given: one network
+
+
+def test_turned_off_no_detail_is_trained(survey):
+    model = train(survey, TrainingConfig(epochs=20, near_detail=False))
+    assert "near_detail" not in model.metrics and model.architecture.detail is None
+
+
+def test_left_out_gaps_measure_each_left_out_sample_against_its_folds_training_part():
+    points = np.array([[0.0, 0], [1, 0], [3, 0], [10, 0]])
+    inner = np.array([0, 1, 2, -1])
+    # fold 0 trains on 1, 2, 3; fold 1 on 0, 2, 3; fold 2 on 0, 1, 3; the last sample is never left out
+    np.testing.assert_allclose(left_out_gaps(points, inner), [1, 1, 2])
+
+
+def test_a_file_whose_detail_disagrees_with_its_stored_points_is_refused(detailed):
+    from dataclasses import replace
+
+    from geoclf.errors import GeoclfError
+
+    claimed = replace(detailed.architecture, detail_points=detailed.architecture.detail_points + 1)
+    with pytest.raises(GeoclfError, match="architecture"):
+        Model.from_bytes(replace(detailed, architecture=claimed).to_bytes())

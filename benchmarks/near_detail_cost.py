@@ -59,5 +59,6 @@ def main():
         near = detailed.network.near(torch.from_numpy(detailed.scaler.transform(centres)).float())
         print(f"near cells: {float(near.float().mean()):.3f} of the map")
 
+
 if __name__ == "__main__":
     main()

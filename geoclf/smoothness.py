@@ -108,7 +108,7 @@ def choose_blend(fitted: InnerFoldFit, class_weights: torch.Tensor | None = None
     if len(folds) > BLEND_SAMPLES:  # a fixed draw: the same samples for the same survey
         drawn = np.sort(np.random.default_rng(0).choice(len(folds), BLEND_SAMPLES, replace=False))
         logits, codes, folds = logits[:, torch.from_numpy(drawn)], codes[torch.from_numpy(drawn)], folds[drawn]
-    probabilities = torch.softmax(logits.double(), -1).gather(-1, codes.view(1, -1, 1).expand(len(logits), -1, 1)).squeeze(-1)
+    probabilities = rungs_own_class(logits, codes)
     weights = None if class_weights is None else class_weights.cpu().double()[codes]
     gain, error = cross_fitted_gain(probabilities, folds, weights=weights)
     evidence = {"log_loss_change": round(gain, 5), "standard_error": round(error, 5)}
@@ -130,13 +130,18 @@ def blended_network(fitted: InnerFoldFit, blend: dict[Rung, float], architecture
     return Blend(front, bodies, shares).eval(), replace(architecture, members=len(blend))
 
 
+def rungs_own_class(logits: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+    """(rungs, samples) float64: each rung's probability of each sample's own class, from its logits (rungs, samples,
+    classes)."""
+    probabilities = torch.softmax(logits.double(), -1)
+    return probabilities.gather(-1, codes.view(1, -1, 1).expand(len(logits), -1, 1)).squeeze(-1)
+
+
 def own_class_probabilities(fitted: InnerFoldFit, blend: dict[Rung, float]) -> torch.Tensor:
     """(scored samples,) float64: the blend's probability of each left-out sample's own class, from the inner
     networks that left it out."""
     shares = torch.tensor([blend.get(rung, 0.0) for rung in fitted.networks], dtype=torch.float64)
-    probabilities = torch.softmax(fitted.out_of_fold.detach().cpu().double(), -1)
-    own = probabilities.gather(-1, fitted.codes.cpu().view(1, -1, 1).expand(len(probabilities), -1, 1)).squeeze(-1)
-    return shares @ own
+    return shares @ rungs_own_class(fitted.out_of_fold.detach().cpu(), fitted.codes.cpu())
 
 
 def smoothness_choice(fitted: InnerFoldFit, blend: dict[Rung, float], evidence: dict | None) -> dict:

@@ -156,6 +156,7 @@ CHANGED = {
     "lr_schedule": "constant", "seed": 3, "val_fraction": 0.25, "device": "auto", "encoding": "fourier", "encoding_frequencies": 4,
     "encoding_scale": 0.5, "residual": True, "dropout": 0.1, "response": "smooth", "weight_decay": 0.01, "feature_bins": 4,
     "input_lasso": 0.001, "class_weight": "balanced", "patience": 3, "calibrate": False, "colors": "tadpole=green",
+    "near_detail": False,
 }
 
 

@@ -131,7 +131,8 @@ class TrainingConfig:
     )
     weight_decay: float | None = setting(
         None, "Decoupled weight decay (AdamW) or L2 (sgd). Default: chosen on 3 inner folds for a map from x, y alone "
-        "(which blends the networks of several decays where that wins on inner folds) and for a smooth response "
+        "(which blends the networks of several decays where that wins on inner folds, or maps the class frequencies "
+        "alone where location tells nothing) and for a smooth response "
         "(2 where it cannot be chosen: sgd, dropout, residual blocks, early stopping); else 0. Given: one network.",
         "Weight decay", minimum=0,
     )

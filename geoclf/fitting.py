@@ -27,7 +27,7 @@ from .inputs import InputSpec, Scaler
 from .network import Architecture, resolve_device
 from .network_stack import InnerFoldFit, Rung, fit_on_inner_folds, stack_batch_size
 from .near_detail import adds_detail, choose_detail, detail_architecture, with_detail
-from .smoothness import LADDER, blended_network, choose_blend, smoothness_choice
+from .smoothness import LADDER, blended_network, choose_blend, smoothness_choice, with_class_frequencies
 
 OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
@@ -149,6 +149,8 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     if config.chooses_smoothness(inputs) or inner_folds:
         rungs = LADDER if config.chooses_smoothness(inputs) else (Rung(config.weight_decay, config.input_lasso),)
         stacked = fit_on_inner_folds(x, y, classes, architecture, config, rungs, report, validation, groups)
+        if config.may_blend(inputs):  # a map from x, y alone: its ladder's limit, the class frequencies, is a rung too
+            stacked = with_class_frequencies(stacked, y, architecture, weights)
         chosen = stacked.chosen
         blend, evidence = choose_blend(stacked, weights) if config.may_blend(inputs) else ({chosen: 1.0}, None)
         network, architecture = blended_network(stacked, blend, architecture)

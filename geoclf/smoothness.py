@@ -9,11 +9,16 @@ samples and keeps the one whose networks give the lowest log loss on the samples
 left out. The decay shrinks the weights and the hidden layers' biases together, so a
 ReLU unit's kink stays where it is while its slope shrinks (decaying the weights alone
 would also push the kinks outward: when the two were compared, btb's spatial blocks
-scored 0.795 that way against 0.820). The output layer's biases do not decay: the
-strongest rung leaves only them, the class frequencies, the honest map when location
-says nothing. A smooth response to covariates and fields (response.py) chooses its
-decay on the same ladder, for the same reason: with a fixed decay of 2 the default
-scored 0.942 on the banana slugs' six fields, with the decay chosen 0.955 (random folds).
+scored 0.795 that way against 0.820). The output layer's biases do not decay, so the
+strongest rung comes close to the class frequencies, the honest map when location says
+nothing; close, not there (AdamW holds a weight of the strongest rung near 1/decay, and
+on the 77 ant nests of a benchmark fold it scored 0.680 on the inner folds where the
+class frequencies scored 0.621, and 0.612 on the held-out fold where they scored 0.572).
+So the ladder's limit, the class frequencies themselves (FREQUENCIES), is one more rung
+of a map from coordinates alone, chosen (or blended) as the others are; it trains nothing.
+A smooth response to covariates and fields (response.py) chooses its decay on the same
+ladder, for the same reason: with a fixed decay of 2 the default scored 0.942 on the
+banana slugs' six fields, with the decay chosen 0.955 (random folds).
 
 The ladder's networks, every rung on every inner fold and on all the samples, train
 side by side as one stack (network_stack.py); the chosen rung's all-samples network is
@@ -37,10 +42,12 @@ was found fell below 0.5 (0.46 in tests/core/test_background.py).
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import numpy as np
 import torch
+from torch import nn
 
 from .config import INNER_FOLDS
 from .network import Architecture, Blend
@@ -48,6 +55,7 @@ from .network_stack import InnerFoldFit, Rung
 
 DECAYS = (0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # decoupled weight decay per rung, as AdamW's
 LADDER = tuple(Rung(weight_decay=decay) for decay in DECAYS)
+FREQUENCIES = Rung(weight_decay=math.inf)  # the ladder's limit: no weight left, the output layer's biases alone
 SMALLEST_SHARE = 0.01  # a rung with less is left out of the blend (the rest renormalized): it would cost a map its time
 BLEND_SAMPLES = 20_000  # left-out samples the shares and their test use at most (0.2 s): 7 numbers need no more,
 # and a million samples took 42 s
@@ -120,6 +128,43 @@ def choose_blend(fitted: InnerFoldFit, class_weights: torch.Tensor | None = None
     return {rung: share / total for rung, share in kept.items()}, evidence
 
 
+def with_class_frequencies(fitted: InnerFoldFit, y: torch.Tensor, architecture: Architecture,
+                           class_weights: torch.Tensor | None = None) -> InnerFoldFit:
+    """The fit with the ladder's limit as one more rung: the class frequencies (each class counted by its weight, as
+    training weighs it), from each inner fold's training part for the samples it left out, and from all the samples
+    as a network of the architecture whose weights are all 0 and whose output biases are their logs (so the map
+    runs on the fast paths as any other); its history, the loss of those frequencies, flat."""
+    codes = y.cpu()
+    weights = torch.ones(len(codes), dtype=torch.float64) if class_weights is None else class_weights.cpu().double()[codes]
+    classes = fitted.out_of_fold.shape[-1]
+
+    def log_frequencies(kept: torch.Tensor) -> torch.Tensor:
+        counts = torch.bincount(codes[kept], weights=weights[kept], minlength=classes)
+        return (counts / counts.sum()).clamp_min(1e-12).log()
+
+    inner = torch.from_numpy(fitted.inner)
+    by_fold = torch.stack([log_frequencies(inner != fold) for fold in range(INNER_FOLDS)])
+    left_out = by_fold[torch.from_numpy(fitted.folds).long()].to(fitted.out_of_fold)
+    network = architecture.build()
+    linears = [module for module in network if isinstance(module, nn.Linear)]
+    with torch.no_grad():
+        for linear in linears:
+            linear.weight.zero_()
+            linear.bias.zero_()
+        everywhere = log_frequencies(torch.ones(len(codes), dtype=torch.bool))
+        linears[-1].bias.copy_(everywhere)
+    loss = float(-(weights * everywhere[codes]).sum() / weights.sum())  # as training's (weighted) cross-entropy
+    epochs = len(next(iter(fitted.history.values())))
+    return replace(fitted, networks={**fitted.networks, FREQUENCIES: network.eval()},
+                   history={**fitted.history, FREQUENCIES: [{"epoch": epoch + 1, "loss": loss} for epoch in range(epochs)]},
+                   out_of_fold=torch.cat([fitted.out_of_fold, left_out.unsqueeze(0)]))
+
+
+def rung_label(rung: Rung) -> str:
+    """How the record and the report name a rung: its decay, or 'class frequencies'."""
+    return "class frequencies" if rung == FREQUENCIES else f"{rung.weight_decay:g}"
+
+
 def blended_network(fitted: InnerFoldFit, blend: dict[Rung, float], architecture: Architecture):
     """The network the blend describes, and its architecture: one rung's network as it is, several as a Blend."""
     if len(blend) == 1:
@@ -148,9 +193,9 @@ def smoothness_choice(fitted: InnerFoldFit, blend: dict[Rung, float], evidence: 
     """What the model file records of the ladder's choice: the decay, each rung's evidence, the blend and its
     evidence, the batch, the cost."""
     choice = {
-        "weight_decay": fitted.chosen.weight_decay,
+        "weight_decay": fitted.chosen.weight_decay if fitted.chosen != FREQUENCIES else None,
         "inner_folds": INNER_FOLDS,
-        "log_loss": {f"{rung.weight_decay:g}": round(loss, 5) for rung, loss in fitted.losses.items()},
+        "log_loss": {rung_label(rung): round(loss, 5) for rung, loss in fitted.losses.items()},
         "networks": fitted.trained,
         "batch_size": fitted.batch_size,
         "seconds": fitted.seconds,
@@ -158,7 +203,7 @@ def smoothness_choice(fitted: InnerFoldFit, blend: dict[Rung, float], evidence: 
     if evidence is not None:  # a response to covariates keeps one rung (config.may_blend)
         choice["blend_test"] = evidence
     if len(blend) > 1:
-        choice["blend"] = {f"{rung.weight_decay:g}": round(share, 4) for rung, share in blend.items()}
+        choice["blend"] = {rung_label(rung): round(share, 4) for rung, share in blend.items()}
     return choice
 
 
@@ -166,8 +211,9 @@ def describe_smoothness(choice: dict) -> str:
     """'weight decay 0.3, chosen by log loss on 3 inner folds (28 networks side by side, 12.0 s): 0 0.4100, 0.03 0.4000, ...',
     then the blend when there is one."""
     losses = ", ".join(f"{decay} {loss:.4f}" for decay, loss in choice["log_loss"].items())
+    chosen = "the class frequencies" if choice["weight_decay"] is None else f"weight decay {choice['weight_decay']:g}"
     text = (
-        f"weight decay {choice['weight_decay']:g}, chosen by log loss on {choice['inner_folds']} inner folds "
+        f"{chosen}, chosen by log loss on {choice['inner_folds']} inner folds "
         f"({choice['networks']} networks side by side, {choice['seconds']:.1f} s): {losses}"
     )
     test = choice.get("blend_test")

@@ -135,7 +135,7 @@ def train(
     if choice is not None:
         metrics["response_choice"] = choice
     smoothness = fitted.metrics.get("smoothness_choice")  # the model file records what was chosen, as if it had been given
-    chosen = {"weight_decay": smoothness["weight_decay"]} if smoothness is not None else {}
+    chosen = {"weight_decay": smoothness["weight_decay"]} if smoothness is not None else {}  # None: the class frequencies
     config = replace(config, batch_size=fitted.metrics["batch_size"], **chosen)
     kept_xy = coordinates(samples.points[valid])
     return Model(

@@ -1,6 +1,6 @@
 """What detail near the samples costs (geoclf/near_detail.py): training time, and the time to draw a map.
 
-    .venv/bin/python benchmarks/near_detail_cost.py [--points 2000] [--size 2000] [--threads 2]
+    .venv/bin/python benchmarks/near_detail_cost.py [--points 2000] [--size 2000] [--threads 2] [--fields]
 
 Trains the default on the banana slugs' x, y (a fixed draw of --points of them, the issue's
 budget: 30 s for 2,000 points on 2 cores) with and without the detail (--no-near-detail),
@@ -8,6 +8,8 @@ then draws a --size x --size class map and probability raster over the survey's 
 in the same run: the smooth model on predict-raster's fast path (forward.py, its ceiling), the
 detailed one on Model.classify's path, which asks a k-d tree for each cell's nearest sample and
 runs the sharper network on the near cells only. Prints seconds and the share of near cells.
+With --fields the inputs are x, y and the six covariate fields: the response is chosen first,
+then the winner alone gets its detail; no grid has the fields, so no map is drawn.
 """
 
 from __future__ import annotations
@@ -28,23 +30,27 @@ def main():
     parser.add_argument("--points", type=int, default=2000)
     parser.add_argument("--size", type=int, default=2000, help="Cells per side of the map.")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--fields", action="store_true", help="x, y and the survey's covariate fields as inputs.")
     args = parser.parse_args()
     import torch
 
     from geoclf import Grid, MapOutputs, TrainingConfig, predict_raster, train
     from geoclf.samples import Samples
+    from geoclf.inputs import describe_inputs
     from real_data import variants
 
     torch.set_num_threads(args.threads)
-    points, label, _, _ = variants()["ariolimax: x, y"]
+    points, label, fields, _ = variants()["ariolimax: x, y + fields" if args.fields else "ariolimax: x, y"]
     drawn = points.iloc[np.sort(np.random.default_rng(0).choice(len(points), args.points, replace=False))].reset_index(drop=True)
     models = {}
     for name, config in (("smooth alone", TrainingConfig(near_detail=False)), ("with detail", TrainingConfig())):
         started = time.perf_counter()
-        models[name] = train(Samples(drawn, label), config)
+        models[name] = train(Samples(drawn, label), config, inputs=describe_inputs(drawn, True, tuple(fields)))
         print(f"train {name}: {time.perf_counter() - started:.1f} s for {args.points} points", flush=True)
     record = models["with detail"].metrics["near_detail"]
     print(f"detail share {record['share']}, reach {record['reach']} (scaled x, y)")
+    if args.fields:  # the fields are the samples' attributes: no grid has them, so no map is drawn
+        return
     with tempfile.TemporaryDirectory() as folder:
         for index, (name, model) in enumerate(models.items()):
             grid = Grid.from_bounds(model.extent, model.crs, size=(args.size, args.size))

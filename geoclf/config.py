@@ -147,9 +147,10 @@ class TrainingConfig:
         "Input lasso", minimum=0,
     )
     near_detail: bool = setting(
-        True, "For a map from x, y alone (projected CRS): also train a sharper map (x, y as random Fourier features) and "
-        "mix it in near the samples, as far out as inner folds can test it, at the share they fit; the smooth map "
-        "elsewhere. The share is 0 unless it lowers the inner folds' log loss.",
+        True, "For a map from x, y (projected CRS; alone, or with covariates after the response is chosen): also train "
+        "a sharper map (x, y as random Fourier features) and mix it in near the samples, as far out as inner folds can "
+        "test it, at the share they fit; the smooth map elsewhere. The share is 0 unless it lowers the inner folds' "
+        "log loss.",
         "Detail near the samples",
     )
     class_weight: str = setting(
@@ -216,7 +217,9 @@ class TrainingConfig:
 
         One, unless it chooses the response: then each response is scored on inner folds,
         in one fit where its networks train as a stack (its model among them, so no final
-        fit follows when it wins), else in INNER_FOLDS fits and a final one.
+        fit follows when it wins), else in INNER_FOLDS fits and a final one. A winner that
+        trained as a stack may add one fit more, its detail near the samples (near_detail.py,
+        which needs the CRS): the progress bar grows by it when it starts.
         """
         if not self.chooses_response(inputs):
             return 1

@@ -14,7 +14,7 @@ import copy
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -47,6 +47,7 @@ class FitResult:
     temperature: float = 1.0
     history: list[dict] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
+    stacked: tuple[InnerFoldFit, dict[Rung, float]] | None = None  # the inner-fold fit and its blend, when it trained so
 
     @torch.no_grad()
     def logits(self, values: np.ndarray) -> torch.Tensor:
@@ -136,13 +137,14 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
     x = torch.from_numpy(scaled_train).to(device)
     y = torch.from_numpy(train_y).long().to(device)
+    held_out = validation  # unscaled, for the detail's fit
     if validation is not None:
         vx = torch.from_numpy(scaler.transform(validation[0])).to(device)
         vy = torch.from_numpy(validation[1]).long().to(device)
         validation = (vx, vy)
 
     started = time.perf_counter()
-    detailed = adds_detail(config, inputs, crs)
+    detailed = adds_detail(config, inputs, crs) and not inner_folds  # inner folds: a response being chosen, detail after
     report = tag_records(on_epoch, epochs=config.epochs * (2 if detailed else 1))  # the detail's stack: a second run of epochs
     if inner_folds and not config.trains_as_stack():
         raise ValueError("only a network that trains as a stack is scored on inner folds within its fit")
@@ -159,12 +161,14 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
                    "inner_fold_log_loss": round(stacked.losses[chosen], 5)}
         if len(rungs) > 1:
             metrics["smoothness_choice"] = smoothness_choice(stacked, blend, evidence)
-        if detailed:
-            network, architecture = _near_detail(network, architecture, stacked, blend, x, y, classes, inputs, config, report,
-                                                 validation, groups, weights, metrics)
         metrics["seconds"] = round(time.perf_counter() - started, 3)
-        return _finish(network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
-                       config, metrics, device)
+        fitted = _finish(network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
+                         config, metrics, device)
+        fitted.stacked = (stacked, blend)
+        if detailed:
+            later = None if report is None else (lambda record: report({**record, "epoch": record["epoch"] + config.epochs}))
+            fitted = add_near_detail(fitted, train_x, train_y, classes, config, inputs, later, held_out, groups)
+        return fitted
 
     network = architecture.build().to(device)
     optimizer = OPTIMIZER_CLASSES[config.optimizer](network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
@@ -204,22 +208,40 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     return _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device)
 
 
-def _near_detail(network, architecture, stacked: InnerFoldFit, blend, x, y, classes, inputs, config, report, validation,
-                 groups, weights, metrics):
-    """The smooth map with a detailed one mixed in near the samples where the inner folds say so (near_detail.py);
-    records the choice in `metrics`. The detail's stack reports its epochs after the smooth map's."""
-    architecture_of_detail = detail_architecture(architecture, inputs, config.seed)
-    later = None if report is None else (lambda record: report({**record, "epoch": record["epoch"] + config.epochs}))
-    detail = fit_on_inner_folds(x, y, classes, architecture_of_detail, config, LADDER, later, validation, groups)
+def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: TrainingConfig, inputs, on_epoch=None,
+                    validation=None, groups=None) -> FitResult:
+    """The fitted smooth map with a detailed one mixed in near the samples where the inner folds say so (near_detail.py),
+    the choice recorded in its metrics, the training figures and temperature scored again. `fitted` trained on inner
+    folds (its `stacked`), on the same samples and hold-out (`validation`: values and codes) as the detail's stack
+    does, which reports its epochs to `on_epoch`."""
+    started = time.perf_counter()
+    stacked, blend = fitted.stacked
+    device = fitted.device
+    weights = class_weights(train_y, classes).to(device) if config.class_weight == "balanced" else None
+    x = torch.from_numpy(fitted.scaler.transform(train_x)).to(device)
+    y = torch.from_numpy(train_y).long().to(device)
+    if validation is not None:
+        validation = (torch.from_numpy(fitted.scaler.transform(validation[0])).to(device),
+                      torch.from_numpy(validation[1]).long().to(device))
+    architecture_of_detail = detail_architecture(fitted.architecture, inputs, config.seed)
+    detail = fit_on_inner_folds(x, y, classes, architecture_of_detail, config, LADDER, on_epoch, validation, groups)
     detail_blend, detail_evidence = choose_blend(detail, weights)
     columns = list(architecture_of_detail.encoding.columns)
     points = x[:, columns].detach().cpu().double().numpy()
     share, reach, record = choose_detail(stacked, blend, detail, detail_blend, points, weights)
     record["detail"] = smoothness_choice(detail, detail_blend, detail_evidence)
-    metrics["near_detail"] = record
+    metrics = {**fitted.metrics, "near_detail": record}
+    metrics["seconds"] = round(metrics["seconds"] + time.perf_counter() - started, 3)
     if share == 0:
-        return network, architecture
-    return with_detail(network, architecture, points, detail, detail_blend, architecture_of_detail, share, reach)
+        fitted.metrics = metrics
+        return fitted
+    network, architecture = with_detail(fitted.network, fitted.architecture, points, detail, detail_blend,
+                                        architecture_of_detail, share, reach)
+    metrics = {k: v for k, v in metrics.items() if not k.startswith(("train_", "val_", "temperature"))}
+    kept = {k: v for k, v in fitted.history[-1].items() if not k.startswith("val_")}  # the mix was not scored per epoch
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weights)
+    return replace(_finish(network.to(device), architecture, fitted.scaler, fitted.history, kept, x, y, loss_fn, validation,
+                           config, metrics, device), stacked=fitted.stacked)
 
 
 def _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device) -> FitResult:

@@ -19,9 +19,10 @@ from .colors import colors_for
 from .config import TrainingConfig
 from .crs import points_extent
 from .errors import GeoclfError, RareClassWarning, warn
-from .fitting import fit_network, tag_records
+from .fitting import add_near_detail, fit_network, tag_records
 from .inputs import COORDINATE_INPUTS, InputSpec
 from .model import Model
+from .near_detail import adds_detail
 from .point_values import coordinates, input_values
 from .response import choose_response
 from .samples import Samples, sorted_classes, warn_about_labels
@@ -119,8 +120,14 @@ def train(
     if fitted is None:
         fitted = fit_network(train_x, train_y, len(classes), config, inputs, samples.crs, validation,
                              tag_records(on_epoch, fit=fits, fits=fits), train_groups)
-    elif on_epoch is not None:  # the chosen response's model trained while choosing: no final fit, the progress ends here
-        on_epoch({**fitted.history[-1], "epochs": config.epochs, "fit": choice["fits"], "fits": choice["fits"]})
+    else:  # the chosen response's model trained while choosing: no final fit
+        last = choice["fits"]
+        if adds_detail(config, inputs, samples.crs, inner_folds=True):  # its detail near the samples, one fit more
+            last += 1
+            fitted = add_near_detail(fitted, train_x, train_y, len(classes), config, inputs,
+                                     tag_records(on_epoch, fit=last, fits=last, epochs=config.epochs), validation, train_groups)
+        if on_epoch is not None:  # the progress ends here
+            on_epoch({**fitted.history[-1], "epochs": config.epochs, "fit": last, "fits": last})
 
     metrics = {
         "samples": int(len(values)),

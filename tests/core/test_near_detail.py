@@ -14,7 +14,7 @@ from scipy.spatial import cKDTree
 
 from geoclf import Grid, MapOutputs, TrainingConfig, predict_raster, train
 from geoclf.forward import is_plain
-from geoclf.inputs import COORDINATE_INPUTS
+from geoclf.inputs import COORDINATE_INPUTS, InputSpec
 from geoclf.model import Model
 from geoclf.near_detail import adds_detail, left_out_gaps
 from geoclf.network import NearDetail
@@ -104,13 +104,20 @@ def test_shuffled_labels_get_no_detail():
     assert model.metrics["near_detail"]["share"] == 0 and model.architecture.detail is None
 
 
-def test_the_detail_is_tried_only_for_a_projected_map_from_x_y_alone_and_can_be_turned_off():
+def test_the_detail_is_tried_only_for_a_projected_map_from_x_y_scored_on_inner_folds_and_can_be_turned_off():
     inputs, projected, lonlat = list(COORDINATE_INPUTS), pyproj.CRS("EPSG:32633"), pyproj.CRS("EPSG:4326")
     assert adds_detail(TrainingConfig(), inputs, projected) and adds_detail(TrainingConfig(), inputs, None)
     assert not adds_detail(TrainingConfig(), inputs, lonlat)  # a lon/lat encoding would need its own scaling
     assert not adds_detail(TrainingConfig(near_detail=False), inputs, projected)
     assert not adds_detail(TrainingConfig(encoding="fourier"), inputs, projected)  # an encoding asked for: that map alone
     assert not adds_detail(TrainingConfig(weight_decay=0.1), inputs, projected)  # a decay given: one network
+    field = InputSpec("depth", "attribute")
+    with_field = [*inputs, field]
+    threshold = TrainingConfig(response="threshold").settled(with_field)
+    assert adds_detail(threshold, with_field, projected, inner_folds=True)  # a response chosen on inner folds
+    assert not adds_detail(threshold, with_field, projected)  # a response given: its one network, no inner folds
+    assert adds_detail(TrainingConfig(response="smooth").settled(with_field), with_field, projected)  # its decay chosen
+    assert not adds_detail(TrainingConfig().settled([field], "threshold"), [field], projected, inner_folds=True)  # no x, y
 
 
 def test_turned_off_no_detail_is_trained(survey):
@@ -133,3 +140,22 @@ def test_a_file_whose_detail_disagrees_with_its_stored_points_is_refused(detaile
     claimed = replace(detailed.architecture, detail_points=detailed.architecture.detail_points + 1)
     with pytest.raises(GeoclfError, match="architecture"):
         Model.from_bytes(replace(detailed, architecture=claimed).to_bytes())
+
+
+def test_a_map_of_x_y_and_a_field_mixes_in_detail_that_sees_the_field_binned(survey, tmp_path):
+    """The response is chosen on inner folds first; the winner alone then gets its detail, which sees the field as the
+    winner does (binned for the threshold response) and round-trips through the model file."""
+    rng = np.random.default_rng(4)
+    points = survey.points.copy()
+    points["depth"] = rng.normal(0, 1, len(points)) + (points["species"] == "crayfish") * 0.5
+    with_field = Samples(points, "species")
+    inputs = [*COORDINATE_INPUTS, InputSpec("depth", "attribute")]
+    model = train(with_field, TrainingConfig(epochs=60), inputs=inputs)
+    record, detail = model.metrics["near_detail"], model.architecture.detail
+    assert model.metrics["response_choice"]["fits"] == 2 and 0 < record["share"] < 1
+    assert detail.encoding.kind == "fourier" and detail.encoding.columns == (0, 1)
+    assert detail.binning == model.architecture.binning
+    model.save(tmp_path / "m.geoclf")
+    loaded = Model.load(tmp_path / "m.geoclf")
+    values = np.column_stack([rng.uniform(0, 10_000, (500, 2)), rng.normal(0, 1, 500)])
+    np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))

@@ -16,7 +16,7 @@ from geoclf import Grid, MapOutputs, TrainingConfig, predict_raster, train
 from geoclf.forward import is_plain
 from geoclf.inputs import COORDINATE_INPUTS, InputSpec
 from geoclf.model import Model
-from geoclf.near_detail import adds_detail, left_out_gaps
+from geoclf.near_detail import DETAIL_FREQUENCIES, DETAIL_FREQUENCIES_WITH_COVARIATES, adds_detail, left_out_gaps
 from geoclf.network import NearDetail
 from geoclf.samples import Samples
 from geoclf.training_report import TrainingReport
@@ -51,6 +51,7 @@ def test_a_clustered_survey_mixes_detail_in_near_its_samples(detailed):
     assert isinstance(detailed.network, NearDetail) and detailed.architecture.detail is not None
     assert 0 < record["share"] < 1 and record["log_loss_change"] + record["standard_error"] < 0
     assert detailed.architecture.detail.encoding.kind == "fourier" and not is_plain(detailed)
+    assert detailed.architecture.detail.encoding.frequencies == DETAIL_FREQUENCIES
     assert record["detail"]["weight_decay"] in {0.0, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0}
 
 
@@ -154,6 +155,7 @@ def test_a_map_of_x_y_and_a_field_mixes_in_detail_that_sees_the_field_binned(sur
     record, detail = model.metrics["near_detail"], model.architecture.detail
     assert model.metrics["response_choice"]["fits"] == 2 and 0 < record["share"] < 1
     assert detail.encoding.kind == "fourier" and detail.encoding.columns == (0, 1)
+    assert detail.encoding.frequencies == DETAIL_FREQUENCIES_WITH_COVARIATES < DETAIL_FREQUENCIES  # the time budget
     assert detail.binning == model.architecture.binning
     model.save(tmp_path / "m.geoclf")
     loaded = Model.load(tmp_path / "m.geoclf")

@@ -35,8 +35,8 @@ def main():
     import torch
 
     from geoclf import Grid, MapOutputs, TrainingConfig, predict_raster, train
-    from geoclf.samples import Samples
     from geoclf.inputs import describe_inputs
+    from geoclf.samples import Samples
     from real_data import variants
 
     torch.set_num_threads(args.threads)

@@ -26,7 +26,7 @@ from .errors import GeoclfError, SettingError
 from .inputs import InputSpec, Scaler
 from .network import Architecture, resolve_device
 from .network_stack import InnerFoldFit, Rung, fit_on_inner_folds, stack_batch_size
-from .near_detail import adds_detail, choose_detail, detail_architecture, with_detail
+from .near_detail import adds_detail, choose_detail, detail_architecture, fit_far_blend, near_samples
 from .smoothness import LADDER, blended_network, choose_blend, smoothness_choice, with_class_frequencies
 
 OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -165,9 +165,10 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
         fitted = _finish(network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
                          config, metrics, device)
         fitted.stacked = (stacked, blend)
-        if detailed:
-            later = None if report is None else (lambda record: report({**record, "epoch": record["epoch"] + config.epochs}))
-            fitted = add_near_detail(fitted, train_x, train_y, classes, config, inputs, later, held_out, groups)
+        if detailed:  # the detail's stack a second run of epochs, a blend's far fit a third
+            runs = 3 if len(blend) > 1 else 2
+            fitted = add_near_detail(fitted, train_x, train_y, classes, config, inputs, _run_of(on_epoch, 1, runs, config),
+                                     held_out, groups, _run_of(on_epoch, 2, runs, config))
         return fitted
 
     network = architecture.build().to(device)
@@ -208,12 +209,19 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
     return _finish(network, architecture, scaler, history, kept, x, y, loss_fn, validation, config, metrics, device)
 
 
+def _run_of(on_epoch, before: int, runs: int, config: TrainingConfig):
+    """`on_epoch` for one more run of the config's epochs within a fit: after `before` runs, of `runs` in all."""
+    if on_epoch is None:
+        return None
+    return lambda record: on_epoch({**record, "epoch": record["epoch"] + before * config.epochs, "epochs": runs * config.epochs})
+
+
 def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: TrainingConfig, inputs, on_epoch=None,
-                    validation=None, groups=None) -> FitResult:
-    """The fitted smooth map with a detailed one mixed in near the samples where the inner folds say so (near_detail.py),
-    the choice recorded in its metrics, the training figures and temperature scored again. `fitted` trained on inner
+                    validation=None, groups=None, far_on_epoch=None) -> FitResult:
+    """The fitted smooth map with a detailed one mixed in near the samples where the inner folds say so, and a blend's
+    smoother rungs alone beyond the samples' reach (near_detail.py), the choice recorded in its metrics, the training figures and temperature scored again. `fitted` trained on inner
     folds (its `stacked`), on the same samples and hold-out (`validation`: values and codes) as the detail's stack
-    does, which reports its epochs to `on_epoch`."""
+    does, which reports its epochs to `on_epoch`; a blend's far fit reports its own to `far_on_epoch`."""
     started = time.perf_counter()
     stacked, blend = fitted.stacked
     device = fitted.device
@@ -230,13 +238,18 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
     points = x[:, columns].detach().cpu().double().numpy()
     share, reach, record = choose_detail(stacked, blend, detail, detail_blend, points, weights)
     record["detail"] = smoothness_choice(detail, detail_blend, detail_evidence)
+    far = blend
+    if len(blend) > 1 and reach > 0:
+        far, record["far_blend"] = fit_far_blend(x, y, classes, fitted.architecture, config, blend, train_x[:, columns],
+                                                 weights, far_on_epoch)
     metrics = {**fitted.metrics, "near_detail": record}
     metrics["seconds"] = round(metrics["seconds"] + time.perf_counter() - started, 3)
-    if share == 0:
+    if share == 0 and far == blend:
         fitted.metrics = metrics
         return fitted
-    network, architecture = with_detail(fitted.network, fitted.architecture, points, detail, detail_blend,
-                                        architecture_of_detail, share, reach)
+    mixed_in = (detail, detail_blend, architecture_of_detail) if share > 0 else None
+    network, architecture = near_samples(fitted.network, fitted.architecture, columns, points, reach, blend, far,
+                                         mixed_in, share)
     metrics = {k: v for k, v in metrics.items() if not k.startswith(("train_", "val_", "temperature"))}
     kept = {k: v for k, v in fitted.history[-1].items() if not k.startswith("val_")}  # the mix was not scored per epoch
     loss_fn = torch.nn.CrossEntropyLoss(weight=weights)

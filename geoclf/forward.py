@@ -33,10 +33,10 @@ IN_PLACE_ACTIVATIONS = {"relu": torch.relu_, "sigmoid": torch.sigmoid_, "tanh": 
 
 def is_plain(model: Model) -> bool:
     """Whether the model's network is linear layers and an activation only, or a blend of such (what BufferedMLP runs);
-    not a map with detail near the samples, which asks each cell how far the samples are."""
+    not a map that asks each cell how far the samples are (near_detail.py)."""
     architecture = model.architecture
     return not (architecture.encoding.active or architecture.binning.active or architecture.residual
-                or architecture.detail is not None)
+                or architecture.detail_points)
 
 
 def members_of(model: Model) -> tuple[list[nn.Linear], ...]:

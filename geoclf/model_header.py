@@ -19,8 +19,8 @@ import numpy as np
 from .errors import GeoclfError
 
 FORMAT = "geoclf-model"
-FORMAT_VERSION = 5  # 2: location encodings, residual blocks, dropout, temperature; 3: binned inputs; 4: blends;
-# 5: detail near the samples. Older files load
+FORMAT_VERSION = 6  # 2: location encodings, residual blocks, dropout, temperature; 3: binned inputs; 4: blends;
+# 5: detail near the samples; 6: a blend's shares far from them. Older files load
 METADATA_KEY = "geoclf"
 SAMPLE_POINTS = "sample_points"  # a tensor beside the network's weights
 MAX_HEADER_BYTES = 64 * 2**20  # a million-class model would not need it; a bigger one is not ours

@@ -38,15 +38,18 @@ import torch
 
 from .config import INNER_FOLDS, TrainingConfig
 from .encoding import Encoding
+from .folds import assign_folds
 from .inputs import InputSpec
-from .network import Architecture, NearDetail
-from .network_stack import InnerFoldFit, Rung
-from .smoothness import SMALLEST_SHARE, blend_shares, blended_network, cross_fitted_gain, own_class_probabilities
+from .network import Architecture, Blend, NearDetail
+from .network_stack import InnerFoldFit, Rung, fit_on_inner_folds
+from .smoothness import (FREQUENCIES, SMALLEST_SHARE, blend_shares, blended_network, cross_fitted_gain,
+                         own_class_probabilities, rung_label, rungs_own_class, with_class_frequencies)
 
 DETAIL_FREQUENCIES = 64  # random Fourier directions of the detail's encoding, for a map from x, y alone
 DETAIL_FREQUENCIES_WITH_COVARIATES = 16  # with covariates: 64 took training on 2,000 slugs to 30.4 s, over budget
 DETAIL_SCALE = 8.0  # their typical frequency, cycles per standard deviation: the probe's (scale 8 on clmfires and the slugs)
 REACH_QUANTILE = 0.9  # of the left-out samples' distances to the samples their inner networks trained on
+FAR_BLOCKS = 9  # spatial blocks the far fit's inner folds leave out, three to a fold
 
 
 def adds_detail(config: TrainingConfig, inputs: list[InputSpec], crs, inner_folds: bool = False) -> bool:
@@ -106,16 +109,62 @@ def choose_detail(smooth: InnerFoldFit, smooth_blend: dict[Rung, float], detail:
     return share, reach, evidence
 
 
-def with_detail(network, architecture: Architecture, points: np.ndarray, detail: InnerFoldFit,
-                detail_blend: dict[Rung, float], detail_arch: Architecture, share: float, reach: float):
-    """The smooth network with the detail mixed in near the samples at `share`, and its architecture."""
-    detail_network, detail_arch = blended_network(detail, detail_blend, detail_arch)
-    mixed = NearDetail(network, detail_network, detail_arch.encoding.columns, len(points))
+def fit_far_blend(x: torch.Tensor, y: torch.Tensor, classes: int, architecture: Architecture, config: TrainingConfig,
+                  blend: dict[Rung, float], coordinates: np.ndarray, class_weights: torch.Tensor | None = None,
+                  on_epoch=None) -> tuple[dict[Rung, float], dict]:
+    """The blend's shares beyond the samples' reach, and the evidence.
+
+    The smooth stack's inner folds are drawn at random, so they weigh the blend's rungs
+    for cells near the samples; far from them a rung without weight decay may extrapolate
+    differently for every seed (README). So the blend's rungs train once more on inner
+    folds that each leave out whole spatial blocks of the samples (FAR_BLOCKS, on their
+    raw `coordinates`), and the shares are refitted by EM to those left-out samples. They
+    must earn their place as the blend does: fitted on two such folds and scored on the
+    third, they have to lower the log loss against the blend's own shares by more than
+    one standard error, or the far shares are the blend's.
+    """
+    blocks = assign_folds(coordinates, FAR_BLOCKS, "block", None, config.seed)
+    if len(np.unique(blocks)) < INNER_FOLDS:
+        return dict(blend), {"reason": f"the samples fill fewer than {INNER_FOLDS} spatial blocks"}
+    single = replace(architecture, members=1)
+    rungs = tuple(rung for rung in blend if rung != FREQUENCIES)
+    fitted = fit_on_inner_folds(x, y, classes, single, config, rungs, on_epoch, None, blocks)
+    if FREQUENCIES in blend:
+        fitted = with_class_frequencies(fitted, y, single, class_weights)
+    order = list(fitted.networks)
+    own = rungs_own_class(fitted.out_of_fold.detach().cpu(), fitted.codes.cpu())[[order.index(rung) for rung in blend]]
+    as_near = torch.tensor(list(blend.values()), dtype=own.dtype) @ own
+    weights = None if class_weights is None else class_weights.cpu().double()[fitted.codes.cpu()]
+    gain, error = cross_fitted_gain(torch.cat([own, as_near.unsqueeze(0)]), fitted.folds, baseline=len(blend),
+                                    weights=weights)
+    evidence = {"blocks": FAR_BLOCKS, "log_loss_change": round(gain, 5), "standard_error": round(error, 5)}
+    if gain + error >= 0:
+        return dict(blend), evidence
+    refitted = {rung: float(share) for rung, share in zip(blend, blend_shares(own, weights=weights)) if share >= SMALLEST_SHARE}
+    total = sum(refitted.values())
+    far = {rung: share / total for rung, share in refitted.items()}
+    evidence["shares"] = {rung_label(rung): round(share, 4) for rung, share in far.items()}
+    return far, evidence
+
+
+def near_samples(network, architecture: Architecture, columns, points: np.ndarray, reach: float,
+                 blend: dict[Rung, float], far: dict[Rung, float], detail=None, share: float = 0.0):
+    """The smooth network told where the samples are (`points`, its scaled input `columns`), and its architecture:
+    within `reach` of them mixed with the detail (an InnerFoldFit, its blend and architecture) at `share`; beyond it a
+    blend averaged with the `far` shares."""
+    smooth, shares = network, {}
+    if far != blend:
+        shares = {"far_shares": True}
+        tensor = torch.tensor([far.get(rung, 0.0) for rung in blend], dtype=torch.float32)
+        smooth = Blend(list(network.front), list(network.members), network.log_shares.exp(), tensor)
+    detail_network, detail_arch = blended_network(*detail) if detail is not None else (None, None)
+    gated = NearDetail(smooth, detail_network, columns, len(points))
     with torch.no_grad():
-        mixed.points.copy_(torch.from_numpy(np.ascontiguousarray(points, dtype=np.float64)))
-        mixed.reach.fill_(reach)
-        mixed.share.fill_(share)
-    return mixed.eval(), replace(architecture, detail=detail_arch, detail_points=len(points))
+        gated.points.copy_(torch.from_numpy(np.ascontiguousarray(points, dtype=np.float64)))
+        gated.reach.fill_(reach)
+        gated.share.fill_(share)
+    return gated.eval(), replace(architecture, detail=detail_arch, detail_points=len(points), near_columns=tuple(columns),
+                                 **shares)
 
 
 def describe_detail(record: dict) -> str:
@@ -125,8 +174,14 @@ def describe_detail(record: dict) -> str:
         return f"none ({record['reason']})"
     change = f"log loss {record['log_loss_change']:+.4f} +/- {record['standard_error']:.4f} against the smooth map alone"
     where = f"within {record['reach']:.3g} of a training sample (scaled x, y)"
+    far = ""
+    if "shares" in record.get("far_blend", {}):
+        evidence = record["far_blend"]
+        shares = ", ".join(f"{rung} ({share:.2f})" for rung, share in evidence["shares"].items())
+        far = (f"; beyond it the blend's rungs {shares}, refitted on folds of {evidence['blocks']} spatial blocks (log loss "
+               f"{evidence['log_loss_change']:+.4f} +/- {evidence['standard_error']:.4f} against its own shares)")
     if record["share"] > 0:
         return (f"a Fourier-encoded map at share {record['share']:.2f} {where}, the smooth map elsewhere ({change} on "
-                f"{record['near_samples']} left-out samples, where its share was not fitted)")
+                f"{record['near_samples']} left-out samples, where its share was not fitted){far}")
     return (f"none: a Fourier-encoded map mixed in {where} gave {change} on {record['near_samples']} left-out "
-            "samples, not below one standard error")
+            f"samples, not below one standard error{far}")

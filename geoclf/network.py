@@ -6,12 +6,13 @@ the plain MLP of the teaching texts: input encodings in front (a location encodi
 the coordinates, binning of the other inputs), residual blocks with layer norm (deeper
 networks that still train), dropout, and a blend of several such networks (the
 smoothness ladder's rungs, smoothness.py) whose class probabilities are averaged, and
-a sharper network mixed in near the training samples only (NearDetail, near_detail.py).
+a sharper network mixed in near the training samples only, with the blend's smoother
+members alone far from them (NearDetail, near_detail.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -31,9 +32,11 @@ class Architecture:
     With `residual`, the first width projects the inputs and every further width adds
     a pre-norm residual block (layer norm, linear, activation, dropout, linear, plus the
     block's input); the widths must then be equal. With `members` above 1 the network is
-    a Blend of that many such MLPs behind one set of input encodings. With a `detail`
-    (another architecture) it is a NearDetail: this network everywhere, mixed with the
-    detail's near the `detail_points` training samples.
+    a Blend of that many such MLPs behind one set of input encodings. With `detail_points`
+    it is a NearDetail that asks how far each cell lies from that many training samples
+    (their `near_columns`): near them this network is mixed with the `detail` (another
+    architecture) if there is one; far from them a blend with `far_shares` weighs its
+    members by a second set of shares.
     """
 
     inputs: int
@@ -47,6 +50,8 @@ class Architecture:
     members: int = 1
     detail: Architecture | None = None
     detail_points: int = 0
+    near_columns: tuple[int, ...] = ()
+    far_shares: bool = False
 
     def __post_init__(self):
         if not 1 <= len(self.hidden) <= MAX_LAYERS or not all(1 <= width <= MAX_WIDTH for width in self.hidden):
@@ -60,21 +65,27 @@ class Architecture:
             raise SettingError("{dropout} must be in [0, 1), got {value}", value=self.dropout)
         if not 1 <= self.members <= MAX_BLEND:
             raise ValueError(f"a blend has 1 to {MAX_BLEND} members, got {self.members}")
-        if self.detail is not None and (self.detail.detail is not None or self.detail_points < 1
-                                        or len(self.detail.encoding.columns) != 2):
-            raise ValueError("a detail is a network of the coordinates near at least one sample")
+        if self.detail_points and (len(self.near_columns) != 2 or not all(0 <= c < self.inputs for c in self.near_columns)):
+            raise ValueError("the samples' reach is measured in two input columns, x and y")
+        if self.detail is not None and (self.detail.detail_points or not self.detail_points):
+            raise ValueError("a detail is a network mixed in near at least one sample")
+        if self.far_shares and (self.members < 2 or not self.detail_points):
+            raise ValueError("shares far from the samples belong to a blend that knows where the samples are")
 
     def build(self, device: str | torch.device | None = None) -> nn.Module:
         """The torch module (an nn.Sequential, or a Blend of them). Its linear and norm layers go on `device`: 'meta'
         gives their shapes without allocating them (model.py checks a file's header that way); the small encoders
         are always real."""
-        if self.detail is not None:
-            smooth = replace(self, detail=None, detail_points=0).build(device)
-            return NearDetail(smooth, self.detail.build(device), self.detail.encoding.columns, self.detail_points, device)
         front = self.encoders()
         if self.members > 1:
-            return Blend(front, [self._body(device) for _ in range(self.members)], torch.ones(self.members, device=device))
-        return nn.Sequential(*front, *self._body(device))
+            ones = torch.ones(self.members, device=device)
+            smooth = Blend(front, [self._body(device) for _ in range(self.members)], ones, ones if self.far_shares else None)
+        else:
+            smooth = nn.Sequential(*front, *self._body(device))
+        if not self.detail_points:
+            return smooth
+        detail = self.detail.build(device) if self.detail is not None else None
+        return NearDetail(smooth, detail, self.near_columns, self.detail_points, device)
 
     def encoders(self) -> list[nn.Module]:
         """The modules in front of the first linear layer: the location encoding and binning, when there are any."""
@@ -134,6 +145,8 @@ class Architecture:
             extras.append(f"a blend of {self.members}")
         if self.detail is not None:
             extras.append(f"near the samples mixed with a {self.detail.describe()}")
+        if self.far_shares:
+            extras.append("its smoother members alone far from the samples")
         shape = f"{self.inputs}-{'-'.join(map(str, self.hidden))}-{self.outputs}"
         return f"{shape} {kind}, {self.activation}" + "".join(f", {e}" for e in extras)
 
@@ -142,11 +155,14 @@ class Architecture:
             "inputs": self.inputs, "hidden": list(self.hidden), "outputs": self.outputs, "activation": self.activation,
             "encoding": self.encoding.to_dict(), "residual": self.residual, "dropout": self.dropout,
             "binning": self.binning.to_dict(), "members": self.members,
-            **({"detail": self.detail.to_dict(), "detail_points": self.detail_points} if self.detail is not None else {}),
+            **({"detail": self.detail.to_dict()} if self.detail is not None else {}),
+            **({"detail_points": self.detail_points, "near_columns": list(self.near_columns)} if self.detail_points else {}),
+            **({"far_shares": True} if self.far_shares else {}),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Architecture":
+        detail = cls.from_dict(data["detail"]) if data.get("detail") is not None else None  # format 5: its columns
         return cls(
             inputs=int(data["inputs"]),
             hidden=tuple(int(h) for h in data["hidden"]),
@@ -157,8 +173,10 @@ class Architecture:
             dropout=float(data.get("dropout", 0.0)),
             binning=Binning.from_dict(data.get("binning")),
             members=int(data.get("members", 1)),
-            detail=cls.from_dict(data["detail"]) if data.get("detail") is not None else None,
+            detail=detail,
             detail_points=int(data.get("detail_points", 0)),
+            near_columns=tuple(int(c) for c in data.get("near_columns", detail.encoding.columns if detail else ())),
+            far_shares=bool(data.get("far_shares", False)),
         )
 
 
@@ -167,32 +185,39 @@ class Blend(nn.Module):
 
     It returns the log of the blended probabilities, so that a softmax of its output (as
     every caller takes of a network's logits) gives the blend back, and its argmax is the
-    blend's class.
+    blend's class. With `far_shares` (plain shares, some of them 0) the rows a caller marks
+    as far from the samples are averaged with those instead (NearDetail).
     """
 
-    def __init__(self, front: list[nn.Module], members: list[nn.Sequential], shares: torch.Tensor):
+    def __init__(self, front: list[nn.Module], members: list[nn.Sequential], shares: torch.Tensor,
+                 far_shares: torch.Tensor | None = None):
         super().__init__()
         self.front = nn.Sequential(*front)
         self.members = nn.ModuleList(members)
         self.register_buffer("log_shares", torch.log(shares / shares.sum()))
+        self.register_buffer("far_shares", None if far_shares is None else far_shares / far_shares.sum())
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, far: torch.Tensor | None = None) -> torch.Tensor:
         x = self.front(x)
+        shares = self.log_shares.view(-1, 1, 1)
+        if far is not None and self.far_shares is not None:
+            shares = torch.where(far.view(1, -1, 1), torch.log(self.far_shares).view(-1, 1, 1), shares)
         logits = torch.stack([member(x) for member in self.members])
-        return torch.logsumexp(torch.log_softmax(logits, dim=-1) + self.log_shares.view(-1, 1, 1), dim=0)
+        return torch.logsumexp(torch.log_softmax(logits, dim=-1) + shares, dim=0)
 
 
 class NearDetail(nn.Module):
-    """A smooth network everywhere, and near the training samples a mix of it with a sharper one (near_detail.py).
+    """A smooth network, told for each cell whether a training sample lies near (near_detail.py).
 
     A cell counts as near when a training sample lies within `reach` of it, in the scaled
-    coordinates. There the output is the log of (1 - share) x the smooth network's class
-    probabilities + share x the detail's; elsewhere the smooth network's log probabilities
-    alone, so a softmax of the output gives the map's probabilities, as for a Blend. The
-    detail runs on the near cells only: a map far larger than the survey pays little for it.
+    coordinates. Near them the output is the log of (1 - share) x the smooth network's
+    class probabilities + share x the detail's, when there is a detail; elsewhere the smooth
+    network's log probabilities alone, a Blend's with its far shares. A softmax of the
+    output gives the map's probabilities, as for a Blend. The detail runs on the near cells
+    only: a map far larger than the survey pays little for it.
     """
 
-    def __init__(self, smooth: nn.Module, detail: nn.Module, columns, points: int, device=None):
+    def __init__(self, smooth: nn.Module, detail: nn.Module | None, columns, points: int, device=None):
         super().__init__()
         self.smooth, self.detail, self.columns = smooth, detail, list(columns)
         self.register_buffer("points", torch.zeros(points, 2, dtype=torch.float64, device=device))  # scaled x, y
@@ -215,9 +240,10 @@ class NearDetail(nn.Module):
         return torch.from_numpy(np.isfinite(distance)).to(x.device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = torch.log_softmax(self.smooth(x), dim=-1)
         near = self.near(x)
-        if bool(near.any()):
+        smooth = self.smooth(x, far=~near) if isinstance(self.smooth, Blend) else self.smooth(x)
+        out = torch.log_softmax(smooth, dim=-1)
+        if self.detail is not None and bool(near.any()):
             detail = torch.log_softmax(self.detail(x[near]), dim=-1)
             mixed = torch.logaddexp(out[near] + torch.log1p(-self.share), detail + torch.log(self.share))
             out = out.index_put((near,), mixed)

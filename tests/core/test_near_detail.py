@@ -17,7 +17,8 @@ from geoclf.forward import is_plain
 from geoclf.inputs import COORDINATE_INPUTS, InputSpec
 from geoclf.model import Model
 from geoclf.near_detail import DETAIL_FREQUENCIES, DETAIL_FREQUENCIES_WITH_COVARIATES, adds_detail, left_out_gaps
-from geoclf.network import NearDetail
+from geoclf.encoding import Encoding
+from geoclf.network import Architecture, NearDetail
 from geoclf.samples import Samples
 from geoclf.training_report import TrainingReport
 
@@ -161,3 +162,67 @@ def test_a_map_of_x_y_and_a_field_mixes_in_detail_that_sees_the_field_binned(sur
     loaded = Model.load(tmp_path / "m.geoclf")
     values = np.column_stack([rng.uniform(0, 10_000, (500, 2)), rng.normal(0, 1, 500)])
     np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))
+
+
+def test_beyond_the_reach_a_blend_keeps_its_rungs_of_decay_0_1_or_more():
+    from geoclf.near_detail import far_blend
+    from geoclf.smoothness import FREQUENCIES, Rung
+
+    rung = {decay: Rung(decay) for decay in (0.0, 0.03, 0.1, 0.3)}
+    blend = {rung[0.0]: 0.5, rung[0.03]: 0.2, rung[0.1]: 0.2, rung[0.3]: 0.1}
+    assert far_blend(blend) == pytest.approx({rung[0.1]: 2 / 3, rung[0.3]: 1 / 3})
+    assert far_blend({rung[0.0]: 0.9, FREQUENCIES: 0.1}) == {FREQUENCIES: 1.0}  # the frequencies are the smoothest rung
+    assert far_blend({rung[0.0]: 0.6, rung[0.03]: 0.4}) == {rung[0.0]: 0.6, rung[0.03]: 0.4}  # none smooth enough: as is
+    assert far_blend({rung[0.1]: 0.7, rung[0.3]: 0.3}) == {rung[0.1]: 0.7, rung[0.3]: 0.3}  # all of them: as is
+
+
+def test_a_blend_told_where_the_samples_are_without_detail_round_trips_through_its_description():
+    """A blend whose detail earned no share still weighs its members by its far shares beyond the reach."""
+    from geoclf.network import Architecture, Blend
+
+    architecture = Architecture(2, (8,), 3, members=2, detail_points=4, near_columns=(0, 1), far_shares=True)
+    assert Architecture.from_dict(architecture.to_dict()) == architecture
+    network = architecture.build().eval()
+    assert isinstance(network, NearDetail) and network.detail is None and isinstance(network.smooth, Blend)
+    with torch.no_grad():
+        network.points.copy_(torch.tensor([[0.0, 0], [1, 0], [0, 1], [1, 1]], dtype=torch.float64))
+        network.reach.fill_(0.5)
+        network.smooth.log_shares.copy_(torch.log(torch.tensor([0.7, 0.3])))
+        network.smooth.far_shares.copy_(torch.tensor([0.0, 1.0]))
+        x = torch.tensor([[0.1, 0.1], [5.0, 5.0]])
+        members = torch.stack([torch.softmax(member(x), -1) for member in network.smooth.members])
+        expected = torch.stack([0.7 * members[0, 0] + 0.3 * members[1, 0], members[1, 1]])  # near: both; far: the second
+        np.testing.assert_allclose(torch.softmax(network(x), -1).numpy(), expected.numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="blend that knows where the samples are"):
+        Architecture(2, (8,), 3, members=2, far_shares=True)
+
+
+def test_a_format_5_detail_takes_its_reach_columns_from_the_detail():
+    detail = Architecture(2, (8,), 2, encoding=Encoding("fourier", 4, 8.0, (0, 1), False, 1.0, 0))
+    written = Architecture(2, (8,), 2, detail=detail, detail_points=3, near_columns=(0, 1)).to_dict()
+    del written["near_columns"]  # as format 5 wrote it
+    assert Architecture.from_dict(written).near_columns == (0, 1)
+
+
+def test_a_map_far_from_its_samples_takes_the_smoother_rungs_alone_and_keeps_them_in_its_file(survey, tmp_path, monkeypatch):
+    """Set to 0.03, the clustered survey's blend of decays 0 and 0.03 keeps the 0.03 rung alone beyond the reach."""
+    import geoclf.near_detail
+
+    monkeypatch.setattr(geoclf.near_detail, "FAR_SMALLEST_DECAY", 0.03)
+    model = train(survey, TrainingConfig(epochs=60))
+    blend, record = model.metrics["smoothness_choice"]["blend"], model.metrics["near_detail"]
+    assert set(blend) == {"0", "0.03"} and record["far_blend"] == {"0.03": 1.0} and model.architecture.far_shares
+    network = model.network
+    rng = np.random.default_rng(2)
+    far = np.column_stack([rng.uniform(20_000, 30_000, 300), rng.uniform(0, 10_000, 300)])
+    with torch.no_grad():
+        x = scaled_xy(model, far)
+        smoother = list(blend).index("0.03")
+        alone = torch.log_softmax(network.smooth.members[smoother](network.smooth.front(x)), -1)
+        np.testing.assert_allclose(torch.log_softmax(network(x), -1).numpy(), alone.numpy(), atol=1e-5)
+    model.save(tmp_path / "m.geoclf")
+    loaded = Model.load(tmp_path / "m.geoclf")
+    assert loaded.architecture == model.architecture and not is_plain(loaded)
+    values = np.concatenate([far, model.sample_points[:300]])
+    np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))
+    assert "beyond it the blend's rungs 0.03 (1.00)" in TrainingReport.of(loaded).to_text()

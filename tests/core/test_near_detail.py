@@ -164,18 +164,6 @@ def test_a_map_of_x_y_and_a_field_mixes_in_detail_that_sees_the_field_binned(sur
     np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))
 
 
-def test_beyond_the_reach_a_blend_keeps_its_rungs_of_decay_0_1_or_more():
-    from geoclf.near_detail import far_blend
-    from geoclf.smoothness import FREQUENCIES, Rung
-
-    rung = {decay: Rung(decay) for decay in (0.0, 0.03, 0.1, 0.3)}
-    blend = {rung[0.0]: 0.5, rung[0.03]: 0.2, rung[0.1]: 0.2, rung[0.3]: 0.1}
-    assert far_blend(blend) == pytest.approx({rung[0.1]: 2 / 3, rung[0.3]: 1 / 3})
-    assert far_blend({rung[0.0]: 0.9, FREQUENCIES: 0.1}) == {FREQUENCIES: 1.0}  # the frequencies are the smoothest rung
-    assert far_blend({rung[0.0]: 0.6, rung[0.03]: 0.4}) == {rung[0.0]: 0.6, rung[0.03]: 0.4}  # none smooth enough: as is
-    assert far_blend({rung[0.1]: 0.7, rung[0.3]: 0.3}) == {rung[0.1]: 0.7, rung[0.3]: 0.3}  # all of them: as is
-
-
 def test_a_blend_told_where_the_samples_are_without_detail_round_trips_through_its_description():
     """A blend whose detail earned no share still weighs its members by its far shares beyond the reach."""
     from geoclf.network import Architecture, Blend
@@ -204,25 +192,32 @@ def test_a_format_5_detail_takes_its_reach_columns_from_the_detail():
     assert Architecture.from_dict(written).near_columns == (0, 1)
 
 
-def test_a_map_far_from_its_samples_takes_the_smoother_rungs_alone_and_keeps_them_in_its_file(survey, tmp_path, monkeypatch):
-    """Set to 0.03, the clustered survey's blend of decays 0 and 0.03 keeps the 0.03 rung alone beyond the reach."""
-    import geoclf.near_detail
+def test_a_blend_whose_far_shares_do_not_beat_its_own_on_spatial_blocks_keeps_its_own(detailed):
+    evidence = detailed.metrics["near_detail"]["far_blend"]
+    assert len(detailed.metrics["smoothness_choice"]["blend"]) > 1 and evidence["blocks"] == 9
+    assert evidence["log_loss_change"] + evidence["standard_error"] >= 0 and "shares" not in evidence
+    assert not detailed.architecture.far_shares and detailed.network.smooth.far_shares is None
 
-    monkeypatch.setattr(geoclf.near_detail, "FAR_SMALLEST_DECAY", 0.03)
-    model = train(survey, TrainingConfig(epochs=60))
-    blend, record = model.metrics["smoothness_choice"]["blend"], model.metrics["near_detail"]
-    assert set(blend) == {"0", "0.03"} and record["far_blend"] == {"0.03": 1.0} and model.architecture.far_shares
+
+def test_far_from_its_samples_a_map_weighs_its_blend_as_spatial_blocks_say_and_keeps_that_in_its_file(tmp_path):
+    """Clusters of one species each: beyond the reach of the samples the spatial blocks' inner folds favour the
+    class frequencies over the rungs that draw the clusters' edges on."""
+    model = train(clustered_survey(count=600, seed=7), TrainingConfig(epochs=60))
+    blend, evidence = model.metrics["smoothness_choice"]["blend"], model.metrics["near_detail"]["far_blend"]
+    assert evidence["log_loss_change"] + evidence["standard_error"] < 0 and model.architecture.far_shares
+    assert set(evidence["shares"]) <= set(blend) and sum(evidence["shares"].values()) == pytest.approx(1, abs=1e-3)
     network = model.network
     rng = np.random.default_rng(2)
     far = np.column_stack([rng.uniform(20_000, 30_000, 300), rng.uniform(0, 10_000, 300)])
     with torch.no_grad():
         x = scaled_xy(model, far)
-        smoother = list(blend).index("0.03")
-        alone = torch.log_softmax(network.smooth.members[smoother](network.smooth.front(x)), -1)
-        np.testing.assert_allclose(torch.log_softmax(network(x), -1).numpy(), alone.numpy(), atol=1e-5)
+        members = torch.stack([torch.softmax(member(network.smooth.front(x)), -1) for member in network.smooth.members])
+        shares = torch.tensor([evidence["shares"].get(rung, 0.0) for rung in blend])
+        expected = (shares / shares.sum()).view(-1, 1, 1).mul(members).sum(0)
+        np.testing.assert_allclose(torch.softmax(network(x), -1).numpy(), expected.numpy(), atol=1e-4)
     model.save(tmp_path / "m.geoclf")
     loaded = Model.load(tmp_path / "m.geoclf")
     assert loaded.architecture == model.architecture and not is_plain(loaded)
     values = np.concatenate([far, model.sample_points[:300]])
     np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))
-    assert "beyond it the blend's rungs 0.03 (1.00)" in TrainingReport.of(loaded).to_text()
+    assert "refitted on folds of 9 spatial blocks" in TrainingReport.of(loaded).to_text()

@@ -6,8 +6,8 @@ the plain MLP of the teaching texts: input encodings in front (a location encodi
 the coordinates, binning of the other inputs), residual blocks with layer norm (deeper
 networks that still train), dropout, and a blend of several such networks (the
 smoothness ladder's rungs, smoothness.py) whose class probabilities are averaged, and
-a sharper network mixed in near the training samples only, with the blend's smoother
-members alone far from them (NearDetail, near_detail.py).
+a sharper network mixed in near the training samples only, and a blend weighed by
+other shares far from them (NearDetail, near_detail.py).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ class Architecture:
         if self.detail is not None:
             extras.append(f"near the samples mixed with a {self.detail.describe()}")
         if self.far_shares:
-            extras.append("its smoother members alone far from the samples")
+            extras.append("its members weighed otherwise far from the samples")
         shape = f"{self.inputs}-{'-'.join(map(str, self.hidden))}-{self.outputs}"
         return f"{shape} {kind}, {self.activation}" + "".join(f", {e}" for e in extras)
 

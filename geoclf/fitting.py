@@ -218,9 +218,9 @@ def _run_of(on_epoch, before: int, runs: int, config: TrainingConfig):
 
 def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: TrainingConfig, inputs, on_epoch=None,
                     validation=None, groups=None, far_on_epoch=None) -> FitResult:
-    """The fitted smooth map with a detailed one mixed in near the samples where the inner folds say so, and a blend's
-    smoother rungs alone beyond the samples' reach (near_detail.py), the choice recorded in its metrics, the training figures and temperature scored again. `fitted` trained on inner
-    folds (its `stacked`), on the same samples and hold-out (`validation`: values and codes) as the detail's stack
+    """The fitted smooth map with a detailed one mixed in near the samples where the inner folds say so, and a blend
+    weighed beyond the samples' reach as spatial-block inner folds say (near_detail.py), the choices recorded in its
+    metrics, the training figures and temperature scored again. `fitted` trained on inner folds (its `stacked`), on the same samples and hold-out (`validation`: values and codes) as the detail's stack
     does, which reports its epochs to `on_epoch`; a blend's far fit reports its own to `far_on_epoch`."""
     started = time.perf_counter()
     stacked, blend = fitted.stacked

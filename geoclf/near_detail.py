@@ -48,7 +48,7 @@ from .inputs import InputSpec
 from .network import Architecture, Blend, NearDetail
 from .network_stack import InnerFoldFit, Rung, fit_on_inner_folds
 from .smoothness import (FREQUENCIES, SMALLEST_SHARE, blend_shares, blended_network, cross_fitted_gain,
-                         own_class_probabilities, rung_label, rungs_own_class, with_class_frequencies)
+                         kept_shares, own_class_probabilities, rung_label, rungs_own_class, with_class_frequencies)
 
 DETAIL_FREQUENCIES = 64  # random Fourier directions of the detail's encoding, for a map from x, y alone
 DETAIL_FREQUENCIES_WITH_COVARIATES = 16  # with covariates: 64 took training on 2,000 slugs to 30.4 s, over budget
@@ -145,9 +145,7 @@ def fit_far_blend(x: torch.Tensor, y: torch.Tensor, classes: int, architecture: 
     evidence = {"blocks": FAR_BLOCKS, "log_loss_change": round(gain, 5), "standard_error": round(error, 5)}
     if gain + error >= 0:
         return dict(blend), evidence
-    refitted = {rung: float(share) for rung, share in zip(blend, blend_shares(own, weights=weights)) if share >= SMALLEST_SHARE}
-    total = sum(refitted.values())
-    far = {rung: share / total for rung, share in refitted.items()}
+    far = kept_shares(blend, blend_shares(own, weights=weights))
     evidence["shares"] = {rung_label(rung): round(share, 4) for rung, share in far.items()}
     return far, evidence
 

@@ -122,10 +122,14 @@ def choose_blend(fitted: InnerFoldFit, class_weights: torch.Tensor | None = None
     evidence = {"log_loss_change": round(gain, 5), "standard_error": round(error, 5)}
     if gain + error >= 0:
         return {fitted.chosen: 1.0}, evidence
-    shares = blend_shares(probabilities, weights=weights)
-    kept = {rung: float(share) for rung, share in zip(fitted.networks, shares) if share >= SMALLEST_SHARE}
+    return kept_shares(fitted.networks, blend_shares(probabilities, weights=weights)), evidence
+
+
+def kept_shares(rungs, shares: torch.Tensor) -> dict[Rung, float]:
+    """The rungs whose share is SMALLEST_SHARE or more, their shares renormalized to sum to 1."""
+    kept = {rung: float(share) for rung, share in zip(rungs, shares) if share >= SMALLEST_SHARE}
     total = sum(kept.values())
-    return {rung: share / total for rung, share in kept.items()}, evidence
+    return {rung: share / total for rung, share in kept.items()}
 
 
 def with_class_frequencies(fitted: InnerFoldFit, y: torch.Tensor, architecture: Architecture,

@@ -145,7 +145,10 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
 
     started = time.perf_counter()
     detailed = adds_detail(config, inputs, crs) and not inner_folds  # inner folds: a response being chosen, detail after
-    report = tag_records(on_epoch, epochs=config.epochs * (2 if detailed else 1))  # the detail's stack: a second run of epochs
+    # the detail's stack a second run of epochs, and where the ladder may blend, the blend's far fit a third (counted
+    # from the start, so that the bar never runs back; closed at once when no blend is kept)
+    runs = (3 if config.may_blend(inputs) else 2) if detailed else 1
+    report = tag_records(on_epoch, epochs=config.epochs * runs)
     if inner_folds and not config.trains_as_stack():
         raise ValueError("only a network that trains as a stack is scored on inner folds within its fit")
     if config.chooses_smoothness(inputs) or inner_folds:
@@ -165,10 +168,9 @@ def fit_network(train_x, train_y, classes: int, config: TrainingConfig, inputs, 
         fitted = _finish(network.to(device), architecture, scaler, history, history[-1], x, y, loss_fn, validation,
                          config, metrics, device)
         fitted.stacked = (stacked, blend)
-        if detailed:  # the detail's stack a second run of epochs, a blend's far fit a third
-            runs = 3 if len(blend) > 1 else 2
+        if detailed:
             fitted = add_near_detail(fitted, train_x, train_y, classes, config, inputs, _run_of(on_epoch, 1, runs, config),
-                                     held_out, groups, _run_of(on_epoch, 2, runs, config))
+                                     held_out, groups, _run_of(on_epoch, 2, runs, config) if runs == 3 else None)
         return fitted
 
     network = architecture.build().to(device)
@@ -242,6 +244,8 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
     if len(blend) > 1 and reach > 0:
         far, record["far_blend"] = fit_far_blend(x, y, classes, fitted.architecture, config, blend, train_x[:, columns],
                                                  weights, far_on_epoch)
+    elif far_on_epoch is not None:  # its run of epochs was counted: done, with nothing to fit
+        far_on_epoch({"epoch": config.epochs})
     metrics = {**fitted.metrics, "near_detail": record}
     metrics["seconds"] = round(metrics["seconds"] + time.perf_counter() - started, 3)
     if share == 0 and far == blend:

@@ -149,8 +149,9 @@ class TrainingConfig:
     near_detail: bool = setting(
         True, "For a map from x, y (projected CRS; alone, or with covariates after the response is chosen): also train "
         "a sharper map (x, y as random Fourier features) and mix it in near the samples, as far out as inner folds can "
-        "test it, at the share they fit; the smooth map elsewhere. The share is 0 unless it lowers the inner folds' "
-        "log loss.",
+        "test it, at the share they fit; the smooth map elsewhere. For covariates and fields alone: a finely binned map "
+        "mixed in where a cell's values repeat a training sample's (its covariate cell). The share is 0 unless it "
+        "lowers the inner folds' log loss.",
         "Detail near the samples",
     )
     class_weight: str = setting(

@@ -26,7 +26,8 @@ from .errors import GeoclfError, SettingError
 from .inputs import InputSpec, Scaler
 from .network import Architecture, resolve_device
 from .network_stack import InnerFoldFit, Rung, fit_on_inner_folds, stack_batch_size
-from .near_detail import adds_detail, choose_detail, detail_architecture, fit_far_blend, near_samples
+from .near_detail import (adds_detail, choose_detail, detail_architecture, detail_rungs, fit_far_blend, near_columns,
+                          near_left_out, near_samples, repeats_only)
 from .smoothness import LADDER, blended_network, choose_blend, smoothness_choice, with_class_frequencies
 
 OPTIMIZER_CLASSES = {"adam": torch.optim.AdamW, "sgd": torch.optim.SGD}
@@ -222,8 +223,10 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
                     validation=None, groups=None, far_on_epoch=None) -> FitResult:
     """The fitted smooth map with a detailed one mixed in near the samples where the inner folds say so, and a blend
     weighed beyond the samples' reach as spatial-block inner folds say (near_detail.py), the choices recorded in its
-    metrics, the training figures and temperature scored again. `fitted` trained on inner folds (its `stacked`), on the same samples and hold-out (`validation`: values and codes) as the detail's stack
-    does, which reports its epochs to `on_epoch`; a blend's far fit reports its own to `far_on_epoch`."""
+    metrics, the training figures and temperature scored again. `fitted` trained on inner folds (its `stacked`), on
+    the same samples and hold-out (`validation`: values and codes) as the detail's stack does, which reports its
+    epochs to `on_epoch`; a blend's far fit reports its own to `far_on_epoch`. Where no left-out sample lies near
+    (near_left_out), no detail is trained."""
     started = time.perf_counter()
     stacked, blend = fitted.stacked
     device = fitted.device
@@ -233,12 +236,20 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
     if validation is not None:
         validation = (torch.from_numpy(fitted.scaler.transform(validation[0])).to(device),
                       torch.from_numpy(validation[1]).long().to(device))
-    architecture_of_detail = detail_architecture(fitted.architecture, inputs, config.seed)
-    detail = fit_on_inner_folds(x, y, classes, architecture_of_detail, config, LADDER, on_epoch, validation, groups)
-    detail_blend, detail_evidence = choose_blend(detail, weights)
-    columns = list(architecture_of_detail.encoding.columns)
+    columns, repeats = near_columns(inputs), repeats_only(inputs)
     points = x[:, columns].detach().cpu().double().numpy()
-    share, reach, record = choose_detail(stacked, blend, detail, detail_blend, points, weights)
+    reach, near, why_not = near_left_out(points, stacked.inner, repeats)
+    if why_not is not None:  # nothing to test a detail on: none is trained, and its runs of epochs end here
+        for report in (on_epoch, far_on_epoch):
+            if report is not None:
+                report({"epoch": config.epochs})
+        fitted.metrics = {**fitted.metrics, "near_detail": {"share": 0.0, "reason": why_not}}
+        return fitted
+    architecture_of_detail = detail_architecture(fitted.architecture, inputs, config.seed, x.cpu().numpy())
+    rungs = detail_rungs(inputs)
+    detail = fit_on_inner_folds(x, y, classes, architecture_of_detail, config, rungs, on_epoch, validation, groups)
+    detail_blend, detail_evidence = choose_blend(detail, weights) if len(rungs) > 1 else ({detail.chosen: 1.0}, None)
+    share, record = choose_detail(stacked, blend, detail, detail_blend, reach, near, weights, repeats)
     record["detail"] = smoothness_choice(detail, detail_blend, detail_evidence)
     far = blend
     if len(blend) > 1 and reach > 0:

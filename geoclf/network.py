@@ -65,8 +65,8 @@ class Architecture:
             raise SettingError("{dropout} must be in [0, 1), got {value}", value=self.dropout)
         if not 1 <= self.members <= MAX_BLEND:
             raise ValueError(f"a blend has 1 to {MAX_BLEND} members, got {self.members}")
-        if self.detail_points and (len(self.near_columns) != 2 or not all(0 <= c < self.inputs for c in self.near_columns)):
-            raise ValueError("the samples' reach is measured in two input columns, x and y")
+        if self.detail_points and (not self.near_columns or not all(0 <= c < self.inputs for c in self.near_columns)):
+            raise ValueError("the samples' reach is measured in input columns: x and y, or every input")
         if self.detail is not None and (self.detail.detail_points or not self.detail_points):
             raise ValueError("a detail is a network mixed in near at least one sample")
         if self.far_shares and (self.members < 2 or not self.detail_points):
@@ -210,8 +210,9 @@ class NearDetail(nn.Module):
     """A smooth network, told for each cell whether a training sample lies near (near_detail.py).
 
     A cell counts as near when a training sample lies within `reach` of it, in the scaled
-    coordinates. Near them the output is the log of (1 - share) x the smooth network's
-    class probabilities + share x the detail's, when there is a detail; elsewhere the smooth
+    coordinates (or, for a map without them, in all its scaled inputs). Near them the
+    output is the log of (1 - share) x the smooth network's class probabilities + share x
+    the detail's, when there is a detail; elsewhere the smooth
     network's log probabilities alone, a Blend's with its far shares. A softmax of the
     output gives the map's probabilities, as for a Blend. The detail runs on the near cells
     only: a map far larger than the survey pays little for it.
@@ -220,7 +221,8 @@ class NearDetail(nn.Module):
     def __init__(self, smooth: nn.Module, detail: nn.Module | None, columns, points: int, device=None):
         super().__init__()
         self.smooth, self.detail, self.columns = smooth, detail, list(columns)
-        self.register_buffer("points", torch.zeros(points, 2, dtype=torch.float64, device=device))  # scaled x, y
+        # the training samples' scaled x, y (or every input, for repeats of their values)
+        self.register_buffer("points", torch.zeros(points, len(self.columns), dtype=torch.float64, device=device))
         self.register_buffer("reach", torch.zeros((), dtype=torch.float64, device=device))
         self.register_buffer("share", torch.zeros((), device=device))
         self._tree = None

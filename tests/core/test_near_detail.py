@@ -16,7 +16,8 @@ from geoclf import Grid, MapOutputs, TrainingConfig, predict_raster, train
 from geoclf.forward import is_plain
 from geoclf.inputs import COORDINATE_INPUTS, InputSpec
 from geoclf.model import Model
-from geoclf.near_detail import DETAIL_FREQUENCIES, DETAIL_FREQUENCIES_WITH_COVARIATES, adds_detail, left_out_gaps
+from geoclf.near_detail import (DETAIL_FREQUENCIES, DETAIL_FREQUENCIES_WITH_COVARIATES, REPEAT_BINS, REPEAT_REACH, adds_detail,
+                                left_out_gaps)
 from geoclf.encoding import Encoding
 from geoclf.network import Architecture, NearDetail
 from geoclf.samples import Samples
@@ -119,7 +120,9 @@ def test_the_detail_is_tried_only_for_a_projected_map_from_x_y_scored_on_inner_f
     assert adds_detail(threshold, with_field, projected, inner_folds=True)  # a response chosen on inner folds
     assert not adds_detail(threshold, with_field, projected)  # a response given: its one network, no inner folds
     assert adds_detail(TrainingConfig(response="smooth").settled(with_field), with_field, projected)  # its decay chosen
-    assert not adds_detail(TrainingConfig().settled([field], "threshold"), [field], projected, inner_folds=True)  # no x, y
+    alone = TrainingConfig().settled([field], "threshold")  # no x, y: near is a repeat of a sample's values
+    assert adds_detail(alone, [field], projected, inner_folds=True) and adds_detail(alone, [field], lonlat, inner_folds=True)
+    assert not adds_detail(alone, [field], projected)  # a response given: its one network
 
 
 def test_turned_off_no_detail_is_trained(survey):
@@ -221,3 +224,65 @@ def test_far_from_its_samples_a_map_weighs_its_blend_as_spatial_blocks_say_and_k
     values = np.concatenate([far, model.sample_points[:300]])
     np.testing.assert_array_equal(loaded.predict_proba(values), model.predict_proba(values))
     assert "refitted on folds of 9 spatial blocks" in TrainingReport.of(loaded).to_text()
+
+
+def repeated_cells(cells=150, count=600, seed=7) -> tuple[Samples, np.ndarray, np.ndarray]:
+    """Samples drawn from covariate cells, several to a cell, each cell's samples of one species drawn by its depth:
+    a survey of fields alone where a sample's values repeat those of others in its cell. Returns the samples, and the
+    cells' values and species codes."""
+    rng = np.random.default_rng(seed)
+    values = rng.normal(0, 1, (cells, 2))
+    species = (rng.uniform(size=cells) < 1 / (1 + np.exp(-2 * values[:, 0]))).astype(int)
+    which = rng.integers(0, cells, count)
+    points = gpd.GeoDataFrame({"species": np.array(["crayfish", "tadpole"])[species[which]],
+                               "depth": values[which, 0], "warmth": values[which, 1]},
+                              geometry=shapely.points(rng.uniform(0, 10_000, (count, 2))), crs="EPSG:32633")
+    return Samples(points, "species"), values, species
+
+
+def test_a_map_of_fields_alone_keeps_the_class_of_repeated_values_and_the_smooth_map_elsewhere(tmp_path):
+    """Without x, y, near is a repeat of a training sample's values (its covariate cell): there a finely binned map
+    is mixed in at the share the inner folds fit, and it keeps each cell's species where the smooth map cannot."""
+    survey, values, species = repeated_cells()
+    inputs = [InputSpec("depth", "attribute"), InputSpec("warmth", "attribute")]
+    model = train(survey, TrainingConfig(epochs=40), inputs=inputs)
+    record, network = model.metrics["near_detail"], model.network
+    assert record["repeats"] and record["reach"] == REPEAT_REACH and 0 < record["share"] <= 1
+    assert record["log_loss_change"] + record["standard_error"] < 0
+    assert isinstance(network, NearDetail) and model.architecture.near_columns == (0, 1)
+    assert model.architecture.detail.binning.bins == REPEAT_BINS and model.architecture.detail.binning.columns == (0, 1)
+    assert "where a training sample's input values repeat" in TrainingReport.of(model).to_text()
+    seen = np.unique(np.column_stack([survey.points["depth"], survey.points["warmth"]]), axis=0)
+    unseen = seen + 1e-3  # off every sample's values: the smooth map alone
+    with torch.no_grad():
+        scaled = torch.from_numpy(model.scaler.transform(unseen)).float()
+        smooth = torch.softmax(network.smooth(scaled), dim=-1).numpy()
+    np.testing.assert_allclose(model.predict_proba(unseen), smooth, atol=1e-6)
+    lookup = {tuple(v): s for v, s in zip(values, species)}
+    truth = np.array([lookup[tuple(v)] for v in seen])
+    mixed = model.predict_proba(seen)
+    with torch.no_grad():
+        smooth_there = torch.softmax(network.smooth(torch.from_numpy(model.scaler.transform(seen)).float()), -1).numpy()
+    rows = np.arange(len(seen))
+    assert -np.log(mixed[rows, truth]).mean() < -np.log(smooth_there[rows, truth]).mean() - 0.05  # their cell's species
+    assert (mixed.argmax(1) == truth).mean() >= (smooth_there.argmax(1) == truth).mean() + 0.02
+    model.save(tmp_path / "m.geoclf")
+    np.testing.assert_array_equal(Model.load(tmp_path / "m.geoclf").predict_proba(seen), model.predict_proba(seen))
+
+
+def test_fields_whose_values_never_repeat_train_no_detail_and_the_bar_still_ends_full():
+    """Continuous fields (the habitat table's kind): no left-out sample repeats a training sample's values, so there
+    is nothing to test a detail on, and none is trained."""
+    rng = np.random.default_rng(2)
+    values = rng.normal(0, 1, (300, 2))
+    points = gpd.GeoDataFrame({"species": np.where(values[:, 0] + rng.normal(0, 0.5, 300) > 0, "crayfish", "tadpole"),
+                               "depth": values[:, 0], "warmth": values[:, 1]},
+                              geometry=shapely.points(rng.uniform(0, 1000, (300, 2))), crs="EPSG:32633")
+    records = []
+    model = train(Samples(points, "species"), TrainingConfig(epochs=20), on_epoch=records.append,
+                  inputs=[InputSpec("depth", "attribute"), InputSpec("warmth", "attribute")])
+    assert model.metrics["near_detail"] == {"share": 0.0, "reason": "no left-out sample repeats a training sample's values"}
+    assert model.architecture.detail is None and not isinstance(model.network, NearDetail)
+    assert "none (no left-out sample repeats" in TrainingReport.of(model).to_text()
+    last = records[-1]
+    assert last["fit"] == last["fits"] == 3 and last["epoch"] == last["epochs"]  # two responses, then the detail's fit

@@ -15,6 +15,7 @@ from .options import debug_option, json_text
 def info(model, as_json):
     """Show what a model file holds: classes, inputs, CRS, extent, training and metrics."""
     from ..model import Model
+    from ..near_detail import describe_detail
     from ..response import describe_response
 
     loaded = Model.load(model)
@@ -32,6 +33,7 @@ def info(model, as_json):
         f"binning      {arch.binning.describe()}",
         f"response     {describe_response(loaded.training, loaded.metrics)}",
         f"smoothness   {_smoothness(loaded)}",
+        *([f"detail       {describe_detail(loaded.metrics['near_detail'])}"] if "near_detail" in loaded.metrics else []),
         "inputs       " + ", ".join(spec.describe() for spec in loaded.inputs) + f"; {loaded.scaler.method} scaling",
         f"label        {loaded.label}",
         "classes      " + ", ".join(

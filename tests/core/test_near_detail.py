@@ -240,7 +240,7 @@ def repeated_cells(cells=150, count=600, seed=7) -> tuple[Samples, np.ndarray, n
     return Samples(points, "species"), values, species
 
 
-def test_a_map_of_fields_alone_keeps_the_class_of_repeated_values_and_the_smooth_map_elsewhere(tmp_path):
+def test_a_map_of_fields_alone_keeps_the_class_of_repeated_values_and_the_smooth_map_elsewhere(tmp_path, cli):
     """Without x, y, near is a repeat of a training sample's values (its covariate cell): there a finely binned map
     is mixed in at the share the inner folds fit, and it keeps each cell's species where the smooth map cannot."""
     survey, values, species = repeated_cells()
@@ -268,6 +268,8 @@ def test_a_map_of_fields_alone_keeps_the_class_of_repeated_values_and_the_smooth
     assert (mixed.argmax(1) == truth).mean() >= (smooth_there.argmax(1) == truth).mean() + 0.02
     model.save(tmp_path / "m.geoclf")
     np.testing.assert_array_equal(Model.load(tmp_path / "m.geoclf").predict_proba(seen), model.predict_proba(seen))
+    shown = cli("info", tmp_path / "m.geoclf")  # the choice and its evidence, read back from the file
+    assert shown.code == 0 and f"detail       a finely binned map of every input at share {record['share']:.2f}" in shown.out
 
 
 def test_fields_whose_values_never_repeat_train_no_detail_and_the_bar_still_ends_full():

@@ -35,7 +35,7 @@ another's six fields exactly. On random folds a forest keeps such a cell's class
 those test samples, log loss 0.04-0.06) where each response alone said 0.96-0.99 and
 0.10-0.14, and that was most of the forest's lead: on the samples with new values the
 smooth response scored 0.951 against the forest's 0.953, log loss 0.125 against 0.133
-(fold draw 0, means of its 5 folds). So there the detail is a network that sees every
+(fold draw 0, means of its 5 folds; benchmarks/repeated_values.py). So there the detail is a network that sees every
 input in REPEAT_BINS quantile bins with no weight decay, which keeps the classes of the
 values it was trained on, mixed in where a cell's values repeat a training sample's
 (within REPEAT_REACH in the scaled inputs) at the share the inner folds' repeated samples

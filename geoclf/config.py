@@ -220,7 +220,7 @@ class TrainingConfig:
         in one fit where its networks train as a stack (its model among them, so no final
         fit follows when it wins), else in INNER_FOLDS fits and a final one. A winner that
         trained as a stack may add one fit more, its detail near the samples (near_detail.py,
-        which needs the CRS): the progress bar grows by it when it starts.
+        which needs the CRS): training.planned_fits counts it where it is sure to follow.
         """
         if not self.chooses_response(inputs):
             return 1

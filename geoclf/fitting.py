@@ -242,7 +242,7 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
     if why_not is not None:  # nothing to test a detail on: none is trained, and its runs of epochs end here
         for report in (on_epoch, far_on_epoch):
             if report is not None:
-                report({"epoch": config.epochs})
+                report({**fitted.history[-1], "epoch": config.epochs})
         fitted.metrics = {**fitted.metrics, "near_detail": {"share": 0.0, "reason": why_not}}
         return fitted
     architecture_of_detail = detail_architecture(fitted.architecture, inputs, config.seed, x.cpu().numpy())
@@ -256,7 +256,7 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
         far, record["far_blend"] = fit_far_blend(x, y, classes, fitted.architecture, config, blend, train_x[:, columns],
                                                  weights, far_on_epoch)
     elif far_on_epoch is not None:  # its run of epochs was counted: done, with nothing to fit
-        far_on_epoch({"epoch": config.epochs})
+        far_on_epoch({**fitted.history[-1], "epoch": config.epochs})
     metrics = {**fitted.metrics, "near_detail": record}
     metrics["seconds"] = round(metrics["seconds"] + time.perf_counter() - started, 3)
     if share == 0 and far == blend:

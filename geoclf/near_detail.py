@@ -55,7 +55,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from .config import INNER_FOLDS, TrainingConfig
+from .config import INNER_FOLDS, RESPONSE_SETTINGS, TrainingConfig
 from .encoding import Binning, Encoding
 from .folds import assign_folds
 from .inputs import InputSpec
@@ -82,6 +82,13 @@ def adds_detail(config: TrainingConfig, inputs: list[InputSpec], crs, inner_fold
     scored = config.chooses_smoothness(inputs) or (inner_folds and config.trains_as_stack())
     located = not geographic and coordinates == ["x", "y"]
     return config.near_detail and scored and config.encoding == "none" and (located or not coordinates)
+
+
+def detail_follows_response(config: TrainingConfig, inputs: list[InputSpec], crs) -> bool:
+    """Whether a response chosen on inner folds is followed by its detail, one fit more: whichever response wins
+    (each trains as a stack and would take it), so the progress bar can count it from the start."""
+    return config.chooses_response(inputs) and all(
+        adds_detail(config.settled(inputs, response), inputs, crs, inner_folds=True) for response in RESPONSE_SETTINGS)
 
 
 def repeats_only(inputs: list[InputSpec]) -> bool:

@@ -22,7 +22,7 @@ from .errors import GeoclfError, RareClassWarning, warn
 from .fitting import add_near_detail, fit_network, tag_records
 from .inputs import COORDINATE_INPUTS, InputSpec
 from .model import Model
-from .near_detail import adds_detail
+from .near_detail import adds_detail, detail_follows_response
 from .point_values import coordinates, input_values
 from .response import choose_response
 from .samples import Samples, sorted_classes, warn_about_labels
@@ -84,6 +84,12 @@ def usable_values(samples: Samples, inputs: list[InputSpec]) -> tuple[np.ndarray
     return values[valid], valid
 
 
+def planned_fits(config: TrainingConfig, inputs: list[InputSpec], crs) -> int:
+    """The fits training runs, each one bar's worth of epochs: the config's count (config.fits), and the detail
+    that follows a chosen response when it is sure to (near_detail.detail_follows_response)."""
+    return config.fits(inputs) + detail_follows_response(config, inputs, crs)
+
+
 def train(
     samples: Samples,
     config: TrainingConfig = TrainingConfig(),
@@ -100,7 +106,7 @@ def train(
     started = time.perf_counter()
     config.check()
     inputs = list(inputs) if inputs is not None else list(COORDINATE_INPUTS)
-    fits = config.fits(inputs)
+    fits = planned_fits(config, inputs, samples.crs)
     values, valid = usable_values(samples, inputs)
     warn_about_labels(samples)
     classes, codes = encode_labels(samples, valid)

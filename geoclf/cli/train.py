@@ -87,6 +87,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
     """
     from ..config import DEFAULT_EPOCHS
     from ..outputs import check_destination
+    from ..training import planned_fits
     from ..training import train as train_model
     from ..training_report import TrainingReport
 
@@ -101,7 +102,7 @@ def train(samples, output, cv_folds, cv_by, cv_block_size, overwrite, quiet, pro
         description = "choosing the response, then training"
     elif config.chooses_smoothness(inputs):
         description = "training, choosing the smoothness on inner folds"
-    progress = Progress(progress_mode_of(quiet, progress_mode), (config.epochs or DEFAULT_EPOCHS) * config.fits(inputs), description, "epoch")
+    progress = Progress(progress_mode_of(quiet, progress_mode), (config.epochs or DEFAULT_EPOCHS) * planned_fits(config, inputs, data.crs), description, "epoch")
 
     def on_epoch(record):  # the epochs are settled for the survey's size once training starts (config.default_epochs)
         shown = {k: record[k] for k in ("loss", "val_loss", "val_accuracy") if k in record}

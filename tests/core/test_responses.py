@@ -131,7 +131,9 @@ def test_auto_response_chooses_thresholds_for_a_threshold_rule_and_smooth_for_ov
         assert model.training["response"] == choice["response"]  # and the final model was trained for it
         assert model.architecture.binning.active == (choice["response"] == "threshold")
         steps = list(dict.fromkeys((r["fit"], r["fits"]) for r in fits))  # in the order reported
-        assert steps == [(1, 2), (2, 2)]  # the threshold stack, then the smooth one; the winner's model is among them
+        # the threshold stack, then the smooth one (the winner's model is among them), then the winner's detail for
+        # repeats of a sample's values (near_detail.py), counted from the start
+        assert steps == [(1, 3), (2, 3), (3, 3)]
         assert model.metrics["inner_fold_log_loss"] == choice["log_loss"][choice["response"]]  # nothing refitted
         if choice["response"] == "smooth":  # the decay recorded as if given
             assert model.training["weight_decay"] == model.metrics["smoothness_choice"]["weight_decay"]

@@ -86,8 +86,9 @@ def test_validation_hold_out_is_stratified_and_reported():
     model = train(_samples(), TrainingConfig(epochs=30, val_fraction=0.2), on_epoch=epochs.append)
     assert model.metrics["val_samples"] == 60 and model.metrics["train_samples"] == 240
     assert 0.5 < model.metrics["val_accuracy"] <= 1
-    assert [e["epoch"] for e in epochs] == list(range(1, 61))  # the smooth map's 30, then the detail's (near_detail.py)
-    assert {e["epochs"] for e in epochs} == {60} and len(model.history) == 30  # the history is the smooth map's
+    # the smooth map's 30, the detail's (near_detail.py), and the run a blend's far fit would take, closed at once: one rung
+    assert [e["epoch"] for e in epochs] == [*range(1, 61), 90] and "far_blend" not in model.metrics["near_detail"]
+    assert {e["epochs"] for e in epochs} == {90} and len(model.history) == 30  # the history is the smooth map's
     assert all({"loss", "val_loss", "val_accuracy", "epochs"} <= set(e) for e in epochs)
 
 

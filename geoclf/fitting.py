@@ -219,6 +219,12 @@ def _run_of(on_epoch, before: int, runs: int, config: TrainingConfig):
     return lambda record: on_epoch({**record, "epoch": record["epoch"] + before * config.epochs, "epochs": runs * config.epochs})
 
 
+def _close_run(on_epoch, fitted: FitResult, config: TrainingConfig) -> None:
+    """Report a counted run of epochs as done with nothing trained: its last record, carrying the fit's last figures."""
+    if on_epoch is not None:
+        on_epoch({**fitted.history[-1], "epoch": config.epochs})
+
+
 def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: TrainingConfig, inputs, on_epoch=None,
                     validation=None, groups=None, far_on_epoch=None) -> FitResult:
     """The fitted smooth map with a detailed one mixed in near the samples where the inner folds say so, and a blend
@@ -241,8 +247,7 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
     reach, near, why_not = near_left_out(points, stacked.inner, repeats)
     if why_not is not None:  # nothing to test a detail on: none is trained, and its runs of epochs end here
         for report in (on_epoch, far_on_epoch):
-            if report is not None:
-                report({**fitted.history[-1], "epoch": config.epochs})
+            _close_run(report, fitted, config)
         fitted.metrics = {**fitted.metrics, "near_detail": {"share": 0.0, "reason": why_not}}
         return fitted
     architecture_of_detail = detail_architecture(fitted.architecture, inputs, config.seed, x.cpu().numpy())
@@ -255,8 +260,8 @@ def add_near_detail(fitted: FitResult, train_x, train_y, classes: int, config: T
     if len(blend) > 1 and reach > 0:
         far, record["far_blend"] = fit_far_blend(x, y, classes, fitted.architecture, config, blend, train_x[:, columns],
                                                  weights, far_on_epoch)
-    elif far_on_epoch is not None:  # its run of epochs was counted: done, with nothing to fit
-        far_on_epoch({**fitted.history[-1], "epoch": config.epochs})
+    else:  # its run of epochs was counted: done, with nothing to fit
+        _close_run(far_on_epoch, fitted, config)
     metrics = {**fitted.metrics, "near_detail": record}
     metrics["seconds"] = round(metrics["seconds"] + time.perf_counter() - started, 3)
     if share == 0 and far == blend:
